@@ -1,0 +1,28 @@
+# Safelight. The two commands a newcomer needs:
+#   make run    build and serve on http://localhost:8080 with data in ./data
+#   make test   install test dependencies and run the whole suite
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X safelight/internal/app.Version=$(VERSION)
+
+.PHONY: run test build bench deps clean
+
+run: build
+	./bin/safelight serve $(ARGS)
+
+build:
+	@scripts/deps.sh run
+	go build -ldflags "$(LDFLAGS)" -o bin/safelight ./cmd/safelight
+
+test:
+	@mkdir -p testout
+	scripts/test.sh
+
+# Benchmarks print ratios against a baseline measured in the same run.
+bench:
+	@scripts/deps.sh run
+	go test -run '^$$' -bench . -benchmem ./internal/keys/
+
+clean:
+	rm -rf bin testout

@@ -1,0 +1,117 @@
+// Package access owns the authorization decision: who may do what.
+//
+// Every HTTP route is registered with a Policy (see package httpx); a route
+// cannot exist without one. Resources a caller may not see are reported as
+// not found, never as forbidden, so that existence does not leak: handlers
+// turn a denied decision on a specific resource into a 404.
+package access
+
+import (
+	"context"
+	"slices"
+)
+
+// Role is an instance-wide role held by an account. Ordinary photographers
+// hold no role at all.
+type Role string
+
+// Instance roles. Staff roles never grant a path to image content.
+const (
+	RoleAdmin Role = "admin" // runs the instance: settings, invitations, accounts
+)
+
+// KnownRoles lists every role an account may hold.
+var KnownRoles = []Role{RoleAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(KnownRoles, r) }
+
+// Via says how a principal authenticated.
+type Via string
+
+const (
+	ViaSession Via = "session" // browser session cookie
+	ViaToken   Via = "token"   // personal access token (Authorization: Bearer)
+)
+
+// Principal is an authenticated caller.
+type Principal struct {
+	UserID    string
+	Roles     []Role
+	Via       Via
+	SessionID string // set when Via == ViaSession
+	TokenID   string // set when Via == ViaToken
+}
+
+// Has reports whether p holds role r. A nil principal holds nothing.
+func (p *Principal) Has(r Role) bool {
+	return p != nil && slices.Contains(p.Roles, r)
+}
+
+// Policy is the authorization rule declared for a route. The zero Policy
+// is invalid: routers refuse it, so a route without a declared policy
+// cannot be registered.
+type Policy struct {
+	name   string
+	public bool
+	role   Role
+}
+
+// The policies routes can declare.
+var (
+	// Public routes serve anyone, signed in or not.
+	Public = Policy{name: "public", public: true}
+	// Authenticated routes need a signed-in caller; what they return is
+	// scoped to that caller (their own account, sessions, tokens, assets).
+	// Resources of other accounts answer 404.
+	Authenticated = Policy{name: "authenticated"}
+	// Admin routes need the instance admin role; others get 404.
+	Admin = Policy{name: "role:admin", role: RoleAdmin}
+)
+
+// Name returns the policy's name, for route listings and logs.
+func (p Policy) Name() string { return p.name }
+
+// Valid reports whether p is one of the declared policies (not the zero value).
+func (p Policy) Valid() bool { return p.name != "" }
+
+// IsPublic reports whether p lets anonymous callers in.
+func (p Policy) IsPublic() bool { return p.public }
+
+// Decision is the outcome of checking a policy.
+type Decision int
+
+const (
+	Allow           Decision = iota
+	Unauthenticated          // no (valid) credentials: answer 401 or send to sign-in
+	Hidden                   // signed in but not allowed: answer 404
+)
+
+// Check decides whether caller p (nil when anonymous) may use a route
+// declared with policy pol.
+func Check(pol Policy, p *Principal) Decision {
+	switch {
+	case !pol.Valid():
+		return Hidden
+	case pol.public:
+		return Allow
+	case p == nil:
+		return Unauthenticated
+	case pol.role != "" && !p.Has(pol.role):
+		return Hidden
+	}
+	return Allow
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the caller stored in ctx, or nil when anonymous.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}

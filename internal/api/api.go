@@ -1,0 +1,119 @@
+// Package api is the JSON API under /api/v1: thin handlers that decode
+// requests, call the domain services and encode answers. Each handler is
+// registered with its access policy in Register.
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"safelight/internal/access"
+	"safelight/internal/audit"
+	"safelight/internal/auth"
+	"safelight/internal/httpauth"
+	"safelight/internal/httpx"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Auth      *auth.Service
+	Audit     *audit.Recorder
+	Cookies   httpauth.Cookies
+	PublicURL string // no trailing slash
+	// Ready reports whether the backends (database, blob store) answer.
+	Ready func(ctx context.Context) error
+}
+
+// Register adds every API route, each with its policy, to rt.
+func (s *Server) Register(rt *httpx.Router) {
+	rt.API("GET /healthz", access.Public, s.healthz)
+	rt.API("GET /readyz", access.Public, s.readyz)
+	rt.API("GET /api/v1/openapi.yaml", access.Public, s.openAPI)
+
+	rt.API("POST /api/v1/auth/signup", access.Public, s.signup)
+	rt.API("POST /api/v1/auth/login", access.Public, s.login)
+	rt.API("POST /api/v1/auth/logout", access.Authenticated, s.logout)
+
+	rt.API("GET /api/v1/me", access.Authenticated, s.me)
+	rt.API("PATCH /api/v1/me", access.Authenticated, s.updateMe)
+	rt.API("POST /api/v1/me/password", access.Authenticated, s.changePassword)
+	rt.API("GET /api/v1/me/sessions", access.Authenticated, s.listSessions)
+	rt.API("DELETE /api/v1/me/sessions/{id}", access.Authenticated, s.revokeSession)
+	rt.API("GET /api/v1/me/security-events", access.Authenticated, s.securityEvents)
+
+	rt.API("POST /api/v1/tokens", access.Authenticated, s.createToken)
+	rt.API("GET /api/v1/tokens", access.Authenticated, s.listTokens)
+	rt.API("DELETE /api/v1/tokens/{id}", access.Authenticated, s.revokeToken)
+
+	rt.API("POST /api/v1/invites", access.Admin, s.createInvite)
+
+	// Unknown API paths answer JSON, not the HTML 404 page.
+	rt.API("/api/", access.Public, func(http.ResponseWriter, *http.Request) error { return httpx.NotFound() })
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	return httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if err := s.Ready(ctx); err != nil {
+		return &httpx.Error{Status: http.StatusServiceUnavailable, Message: "not ready", Cause: err}
+	}
+	return httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// client describes the request's origin for auth and audit.
+func client(r *http.Request) auth.Client {
+	return httpauth.ClientOf(r, httpx.ClientIP(r))
+}
+
+// principal returns the caller; routes with a non-public policy always
+// have one.
+func principal(r *http.Request) *access.Principal { return access.PrincipalFrom(r.Context()) }
+
+// authError maps auth's errors to HTTP answers with their safe messages.
+func authError(err error) error {
+	var pe *auth.PasswordPolicyError
+	var te *auth.ThrottledError
+	switch {
+	case errors.As(err, &pe):
+		return httpx.BadRequest(err)
+	case errors.As(err, &te):
+		secs := int(te.RetryAfter.Round(time.Second) / time.Second)
+		return &httpx.Error{Status: http.StatusTooManyRequests, Message: te.Error(), Cause: err,
+			Fields: map[string]any{"retry_after_seconds": secs}}
+	case errors.Is(err, auth.ErrInvalidEmail), errors.Is(err, auth.ErrInvalidName),
+		errors.Is(err, auth.ErrInvalidTokenName), errors.Is(err, auth.ErrInviteInvalid):
+		return httpx.BadRequest(err)
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return &httpx.Error{Status: http.StatusUnauthorized, Message: err.Error(), Cause: err}
+	case errors.Is(err, auth.ErrSignupClosed), errors.Is(err, auth.ErrInviteRequired), errors.Is(err, auth.ErrWrongPassword):
+		return &httpx.Error{Status: http.StatusForbidden, Message: err.Error(), Cause: err}
+	case errors.Is(err, auth.ErrNotFound):
+		return httpx.NotFound()
+	}
+	return err
+}
+
+func retryAfter(w http.ResponseWriter, err error) {
+	var he *httpx.Error
+	if errors.As(err, &he) && he.Status == http.StatusTooManyRequests {
+		if secs, ok := he.Fields["retry_after_seconds"].(int); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		}
+	}
+}
+
+func required(fields ...string) error {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if fields[i+1] == "" {
+			return httpx.Errorf(http.StatusBadRequest, "missing field %q", fields[i])
+		}
+	}
+	return nil
+}

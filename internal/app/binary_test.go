@@ -1,0 +1,162 @@
+package app_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBinary compiles cmd/safelight once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary; skipped in -short mode")
+	}
+	bin := filepath.Join(t.TempDir(), "safelight")
+	cmd := exec.Command("go", "build", "-o", bin, "safelight/cmd/safelight")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type run struct {
+	code           int
+	stdout, stderr string
+}
+
+func runBinary(t *testing.T, bin, stdin string, args ...string) run {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), bin, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd.Stdin = strings.NewReader(stdin)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return run{code, so.String(), se.String()}
+}
+
+func TestBinary(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+
+	if r := runBinary(t, bin, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "safelight ") {
+		t.Errorf("version = %d %q", r.code, r.stdout)
+	}
+	if r := runBinary(t, bin, "", "frobnicate"); r.code != 2 || !strings.Contains(r.stderr, "unknown command") {
+		t.Errorf("unknown command = %d %q; want 2", r.code, r.stderr)
+	}
+	r := runBinary(t, bin, "", "serve", "--help")
+	if r.code != 0 {
+		t.Errorf("serve --help exit %d", r.code)
+	}
+	for _, opt := range []string{"--listen", "SAFELIGHT_LISTEN", "--data", "--db", "SAFELIGHT_DB_FILE", "--blobs", "--root-key-file", "--signup", "--public-url", "--session-idle"} {
+		if !strings.Contains(r.stderr+r.stdout, opt) {
+			t.Errorf("serve --help does not document %s", opt)
+		}
+	}
+
+	if r := runBinary(t, bin, "", "migrate", "--data", data); r.code != 0 || !strings.Contains(r.stdout, "schema version") {
+		t.Fatalf("migrate = %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := runBinary(t, bin, "", "migrate", "--data", data); r.code != 0 || !strings.Contains(r.stdout, "applied 0") {
+		t.Errorf("second migrate = %d %q", r.code, r.stdout)
+	}
+
+	// Bad configuration: clear message, non-zero exit, nothing started.
+	cfgFile := filepath.Join(t.TempDir(), "safelight.toml")
+	os.WriteFile(cfgFile, []byte("listen = \"127.0.0.1:0\"\nlisten_port = 9\n"), 0o600)
+	if r := runBinary(t, bin, "", "serve", "--data", data, "--config", cfgFile); r.code == 0 || !strings.Contains(r.stderr, "listen_port") {
+		t.Errorf("serve with an unknown config key = %d %q; want failure naming the key", r.code, r.stderr)
+	}
+	if r := runBinary(t, bin, "", "serve", "--data", data, "--session-idle", "forever"); r.code == 0 || !strings.Contains(r.stderr, "session-idle") {
+		t.Errorf("serve with a bad duration = %d %q", r.code, r.stderr)
+	}
+
+	// user create reads the password from standard input.
+	if r := runBinary(t, bin, "short\n", "user", "create", "--data", data, "--email", "x@example.com", "--name", "X"); r.code == 0 || !strings.Contains(r.stderr, "at least 10") {
+		t.Errorf("user create with a short password = %d %q", r.code, r.stderr)
+	}
+	if r := runBinary(t, bin, password+"\n", "user", "create", "--data", data, "--email", "root@example.com", "--name", "Root", "--admin"); r.code != 0 || !strings.Contains(r.stdout, "admin") {
+		t.Fatalf("user create = %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := runBinary(t, bin, password+"\n", "user", "create", "--data", data, "--email", "root@example.com", "--name", "Root"); r.code == 0 || !strings.Contains(r.stderr, "exists") {
+		t.Errorf("user create of an existing address = %d %q", r.code, r.stderr)
+	}
+
+	// serve, then SIGTERM: graceful exit 0.
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	logs := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		var all strings.Builder
+		re := regexp.MustCompile(`msg=serving addr=(\S+)`)
+		for sc.Scan() {
+			all.WriteString(sc.Text() + "\n")
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		logs <- all.String()
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case <-ctx.Done():
+		t.Fatal("server did not start")
+	}
+	res, err := http.Get(base + "/readyz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET /readyz = %v %v", res, err)
+	}
+	res.Body.Close()
+	res, err = http.Post(base+"/api/v1/auth/login", "application/json",
+		strings.NewReader(`{"email":"root@example.com","password":"`+password+`"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("login as the CLI-created admin = %v %v", res, err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"admin"`) {
+		t.Errorf("CLI-created admin roles: %s", body)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	out := <-logs
+	if err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "shutting down") {
+		t.Errorf("no graceful shutdown in the log:\n%s", out)
+	}
+	for _, secret := range []string{password, "sls_", "sld_"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("server log contains a secret (%q)", secret)
+		}
+	}
+}

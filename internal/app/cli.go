@@ -1,0 +1,239 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"golang.org/x/term"
+
+	"safelight/internal/access"
+	"safelight/internal/config"
+	"safelight/internal/sqlstore"
+)
+
+// Version is set at build time with -ldflags "-X safelight/internal/app.Version=…".
+var Version = "dev"
+
+const usage = `Safelight: a secure space for photography.
+
+Usage:
+  safelight serve [options]        run the server (see safelight serve --help)
+  safelight migrate [options]      apply database migrations and exit
+  safelight user create --email E --name N [--admin | --role R] [options]
+                                   create an account; the password is read from
+                                   standard input (or prompted for on a terminal)
+  safelight version                print the version
+`
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = serve(ctx, rest, stderr)
+	case "migrate":
+		err = migrate(ctx, rest, stdout, stderr)
+	case "user":
+		err = user(ctx, rest, stdin, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionString())
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "safelight: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "safelight: %v\n", err)
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+func versionString() string {
+	rev := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = " " + s.Value[:12]
+			}
+		}
+	}
+	return fmt.Sprintf("safelight %s%s (%s)", Version, rev, runtime.Version())
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := config.Load("safelight serve", args, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	a, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	return a.Serve(ctx, ln)
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load("safelight migrate", args, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	s, err := sqlstore.Open(ctx, cfg.DB, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied %d migration(s); schema version %d\n", n, v)
+	return nil
+}
+
+// user runs "user create". Its own flags (--email, --name, --admin,
+// --role) are taken out; the rest are the usual configuration options.
+func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("%w: safelight user create --email E --name N [--admin | --role R] [options]", errUsage)
+	}
+	var email, name string
+	var roles []access.Role
+	var rest []string
+	args = args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") {
+			return fmt.Errorf("%w: unexpected argument %q", errUsage, a)
+		}
+		takeVal := func() (string, error) {
+			if hasVal {
+				return val, nil
+			}
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("%w: --%s needs a value", errUsage, key)
+			}
+			i++
+			return args[i], nil
+		}
+		var err error
+		switch key {
+		case "email":
+			email, err = takeVal()
+		case "name":
+			name, err = takeVal()
+		case "admin":
+			roles = append(roles, access.RoleAdmin)
+		case "role":
+			var r string
+			r, err = takeVal()
+			if err == nil && !access.Role(r).Valid() {
+				err = fmt.Errorf("%w: unknown role %q (known: %v)", errUsage, r, access.KnownRoles)
+			}
+			roles = append(roles, access.Role(r))
+		default:
+			// A configuration option; its value may be the next argument
+			// (there are no positional arguments to confuse it with).
+			rest = append(rest, a)
+			if !hasVal && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+				i++
+				rest = append(rest, args[i])
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if email == "" || name == "" {
+		return fmt.Errorf("%w: safelight user create needs --email and --name", errUsage)
+	}
+	cfg, err := config.Load("safelight user create", rest, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	password, err := readPassword(stdin, stderr)
+	if err != nil {
+		return err
+	}
+	a, err := New(ctx, cfg, newLogger(cfg, io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Auth.CreateUser(ctx, email, name, password, roles)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created account %s <%s> roles=%v\n", u.ID, u.Email, u.Roles)
+	return nil
+}
+
+// readPassword prompts twice without echo on a terminal, or reads one line
+// from a pipe. The line is taken whole: no trimming but of the newline.
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "Password: ")
+		p1, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(stderr, "Repeat password: ")
+		p2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(p1) != string(p2) {
+			return "", errors.New("the passwords do not match")
+		}
+		return string(p1), nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 64<<10)).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

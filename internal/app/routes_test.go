@@ -1,0 +1,90 @@
+package app_test
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"safelight/internal/access"
+	"safelight/internal/httpx"
+)
+
+// publicRoutes is every route anonymous visitors may use. A route missing
+// here that declares access.Public fails the test, so opening a route to
+// the world is always a conscious, reviewed change.
+var publicRoutes = map[string]bool{
+	"GET /healthz":             true,
+	"GET /readyz":              true,
+	"GET /api/v1/openapi.yaml": true,
+	"POST /api/v1/auth/signup": true,
+	"POST /api/v1/auth/login":  true,
+	"/api/":                    true, // JSON 404 for unknown API paths
+	"GET /{$}":                 true, // sends to /library or /login
+	"GET /login":               true,
+	"POST /login":              true,
+	"GET /signup":              true,
+	"POST /signup":             true,
+	"POST /logout":             true, // a no-op for anonymous visitors
+	"/":                        true, // the 404 page
+	"GET /static/":             true,
+}
+
+var placeholder = regexp.MustCompile(`\{[^}]*\}`)
+
+// concrete turns a pattern into a method and a request path.
+func concrete(pattern string) (string, string) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "GET", pattern
+	}
+	path = strings.ReplaceAll(path, "{$}", "")
+	path = placeholder.ReplaceAllString(path, "0197a000-0000-7000-8000-000000000000")
+	return method, path
+}
+
+func TestEveryRouteDeclaresAPolicy(t *testing.T) {
+	a, srv := newServer(t)
+	routes := a.Routes()
+	if len(routes) < 15 {
+		t.Fatalf("only %d routes registered; the route table is not what this test expects", len(routes))
+	}
+	anon := newClient(t, srv)
+	user := signUpAndLogin(t, srv, "admin@example.com") // the first account: admin
+	// A second, ordinary account through an invitation.
+	inv := user.must(201, "POST", "/api/v1/invites", map[string]string{"email": "bob@example.com"})
+	bob := newClient(t, srv)
+	bob.must(201, "POST", "/api/v1/auth/signup", map[string]string{"email": "bob@example.com", "password": password, "name": "Bob", "invite": inv.json["token"].(string)})
+	bob.must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "bob@example.com", "password": password})
+
+	for _, r := range routes {
+		t.Run(r.Pattern, func(t *testing.T) {
+			if !r.Policy.Valid() {
+				t.Fatalf("route %q has no access policy", r.Pattern)
+			}
+			if r.Policy.IsPublic() {
+				if !publicRoutes[r.Pattern] {
+					t.Fatalf("route %q is public (%s) but not in the reviewed list of public routes", r.Pattern, r.Kind)
+				}
+				return
+			}
+			method, path := concrete(r.Pattern)
+			res := anon.do(method, path, nil)
+			switch {
+			case r.Kind == httpx.Page && method == http.MethodGet:
+				if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/login?next=") {
+					t.Errorf("anonymous %s %s = %d Location %q; want 303 to /login", method, path, res.status, res.header.Get("Location"))
+				}
+			default:
+				if res.status != http.StatusUnauthorized {
+					t.Errorf("anonymous %s %s = %d; want 401", method, path, res.status)
+				}
+			}
+			if r.Policy == access.Admin {
+				if res := bob.do(method, path, nil); res.status != http.StatusNotFound {
+					t.Errorf("non-admin %s %s = %d; want 404", method, path, res.status)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,244 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// option describes one configuration option. The table below is the only
+// place an option is written down: flags, environment variables, config-file
+// keys, derived defaults and the help text are all generated from it.
+type option struct {
+	name  string // flag name and config-file key; the env name is derived from it
+	arg   string // placeholder shown in help ("host:port"); empty for booleans
+	usage string // what the option means, one sentence
+
+	def     string // literal default, applied through the setter before any source
+	defHelp string // how help describes the default when def does not say it (derived defaults)
+
+	// secret marks a value that may hold a credential: it can also be read
+	// from the file named by SAFELIGHT_<NAME>_FILE, and it is never echoed in
+	// error messages.
+	secret bool
+	// noFile marks an option that cannot be set inside the config file.
+	noFile bool
+
+	// field returns a pointer to the option's field in c: *string, *bool or
+	// *time.Duration. The pointer's type decides how values are parsed.
+	field func(c *Config) any
+	// derive, when set, computes the default from the final configuration
+	// (after flags, environment and file) if the field is still empty.
+	derive func(c *Config) string
+}
+
+// options is the option table. It is never modified after initialization.
+var options = []option{
+	{
+		name: "config", arg: "PATH",
+		usage:   "optional TOML file of options; its keys are the flag names (listen = \"0.0.0.0:8080\"); relative paths inside it are relative to the working directory",
+		defHelp: "none",
+		noFile:  true,
+		field:   func(c *Config) any { return &c.ConfigFile },
+	},
+	{
+		name: "listen", arg: "host:port",
+		usage: "address to serve HTTP on",
+		def:   "localhost:8080",
+		field: func(c *Config) any { return &c.Listen },
+	},
+	{
+		name: "data", arg: "DIR",
+		usage: "data directory (SQLite database, blobs and keys in embedded mode)",
+		def:   "./data",
+		field: func(c *Config) any { return &c.Data },
+	},
+	{
+		name: "db", arg: "URL",
+		usage:   "metadata store: sqlite:PATH or postgres://user:pass@host/db (postgresql:// also accepted)",
+		defHelp: "sqlite:DATA/safelight.db",
+		secret:  true,
+		field:   func(c *Config) any { return &c.DB },
+		derive:  func(c *Config) string { return "sqlite:" + filepath.Join(c.Data, "safelight.db") },
+	},
+	{
+		name: "blobs", arg: "URL",
+		usage:   "blob store: file:PATH or s3://bucket?endpoint=…&region=… (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+		defHelp: "file:DATA/blobs",
+		field:   func(c *Config) any { return &c.Blobs },
+		derive:  func(c *Config) string { return "file:" + filepath.Join(c.Data, "blobs") },
+	},
+	{
+		name: "root-key-file", arg: "PATH",
+		usage:   "the instance root key; created with mode 0600 on first start if absent",
+		defHelp: "DATA/keys/root.key",
+		field:   func(c *Config) any { return &c.RootKeyFile },
+		derive:  func(c *Config) string { return filepath.Join(c.Data, "keys", "root.key") },
+	},
+	{
+		name: "signup", arg: "MODE",
+		usage:   "who may create an account: open, invite or closed",
+		defHelp: "open until the first account exists, then invite",
+		field:   func(c *Config) any { return &c.Signup },
+	},
+	{
+		name: "public-url", arg: "URL",
+		usage:   "URL users reach the server at, without a path; https enables Secure __Host- cookies and HSTS",
+		defHelp: "http://LISTEN",
+		field:   func(c *Config) any { return &c.PublicURL },
+		derive:  func(c *Config) string { return "http://" + c.Listen },
+	},
+	{
+		name:  "insecure-http",
+		usage: "allow a plain-http public URL on a host that is not loopback; session cookies then travel in clear (for labs only)",
+		def:   "false",
+		field: func(c *Config) any { return &c.InsecureHTTP },
+	},
+	{
+		name: "session-idle", arg: "DURATION",
+		usage: "a session unused for this long ends",
+		def:   "72h",
+		field: func(c *Config) any { return &c.SessionIdle },
+	},
+	{
+		name: "session-max-age", arg: "DURATION",
+		usage: "absolute lifetime of a session, however active",
+		def:   "720h",
+		field: func(c *Config) any { return &c.SessionMaxAge },
+	},
+	{
+		name: "shutdown-timeout", arg: "DURATION",
+		usage: "how long to wait for requests and jobs in flight on shutdown",
+		def:   "20s",
+		field: func(c *Config) any { return &c.ShutdownTimeout },
+	},
+	{
+		name: "log-level", arg: "LEVEL",
+		usage: "least severe log level written: debug, info, warn or error",
+		def:   "info",
+		field: func(c *Config) any { return &c.LogLevel },
+	},
+	{
+		name: "log-format", arg: "FORMAT",
+		usage: "log format: text or json",
+		def:   "text",
+		field: func(c *Config) any { return &c.LogFormat },
+	},
+}
+
+// lookupOption returns the option named name, or nil.
+func lookupOption(name string) *option {
+	for i := range options {
+		if options[i].name == name {
+			return &options[i]
+		}
+	}
+	return nil
+}
+
+// env returns the environment variable that sets o.
+func (o *option) env() string {
+	return "SAFELIGHT_" + strings.ToUpper(strings.ReplaceAll(o.name, "-", "_"))
+}
+
+// fileEnv returns the environment variable naming a file that holds o's
+// value. Only meaningful for secret options.
+func (o *option) fileEnv() string { return o.env() + "_FILE" }
+
+func (o *option) isBool() bool {
+	_, ok := o.field(&Config{}).(*bool)
+	return ok
+}
+
+// Errors returned by option.set. They never contain the value, so callers
+// decide whether the value may be shown.
+var (
+	errWantBool     = errors.New("want true or false")
+	errWantDuration = errors.New(`want a duration such as "48h", "90m" or "20s"`)
+)
+
+// set parses s according to the field's type and stores it in c. It is the
+// single entry point for flags, environment and file values.
+func (o *option) set(c *Config, s string) error {
+	switch p := o.field(c).(type) {
+	case *string:
+		*p = s
+	case *bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errWantBool
+		}
+		*p = b
+	case *time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return errWantDuration
+		}
+		*p = d
+	default:
+		panic(fmt.Sprintf("config: option %s has unsupported field type %T", o.name, p))
+	}
+	return nil
+}
+
+// want describes, for error messages, what a config-file value must be.
+func (o *option) want() string {
+	switch o.field(&Config{}).(type) {
+	case *bool:
+		return "a boolean (true or false)"
+	case *time.Duration:
+		return `a duration string such as "48h"`
+	default:
+		return "a string"
+	}
+}
+
+// show returns s quoted for an error message, or a placeholder when o is
+// secret.
+func (o *option) show(s string) string {
+	if o.secret {
+		return "(value not shown: it may hold a password)"
+	}
+	return strconv.Quote(s)
+}
+
+// defaultText returns the default as help shows it.
+func (o *option) defaultText() string {
+	if o.defHelp != "" {
+		return o.defHelp
+	}
+	return o.def
+}
+
+// writeUsage prints the help for cmd, one entry per option in the table.
+func writeUsage(w io.Writer, cmd string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: %s [options]\n\n", cmd)
+	b.WriteString(`Every option is taken from, in order of precedence: its flag, its SAFELIGHT_*
+environment variable, the TOML file named by --config (whose keys are the flag
+names: listen = "0.0.0.0:8080", session-idle = "48h", insecure-http = true),
+then its default. An empty value counts as unset. Secret options can instead be
+read from the file named by their variable with _FILE appended (for example
+SAFELIGHT_DB_FILE=/run/secrets/db); setting both is an error.
+DATA and LISTEN in defaults stand for the final --data and --listen.
+
+Options:
+`)
+	for i := range options {
+		o := &options[i]
+		fmt.Fprintf(&b, "  --%s", o.name)
+		if o.arg != "" {
+			fmt.Fprintf(&b, " %s", o.arg)
+		}
+		fmt.Fprintf(&b, "\n        %s\n        env %s", o.usage, o.env())
+		if o.secret {
+			fmt.Fprintf(&b, " or %s (secret)", o.fileEnv())
+		}
+		fmt.Fprintf(&b, "; default: %s\n", o.defaultText())
+	}
+	io.WriteString(w, b.String())
+}

@@ -1,0 +1,111 @@
+// Package httpauth carries credentials between HTTP and package auth:
+// session and device cookies, and Bearer personal access tokens.
+package httpauth
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"safelight/internal/access"
+	"safelight/internal/auth"
+)
+
+// Cookies names and writes Safelight's cookies. With Secure set (the
+// public URL is https) the cookies carry the __Host- prefix, which makes
+// browsers insist on Secure, Path=/ and no Domain, so no sibling host can
+// set or shadow them. On plain-HTTP localhost they cannot, since browsers
+// refuse Secure cookies over http from other hosts.
+type Cookies struct {
+	Secure bool
+	// SessionMaxAge bounds the session cookie's life; the server-side
+	// session decides the real end.
+	SessionMaxAge time.Duration
+}
+
+// SessionName is the session cookie's name.
+func (c Cookies) SessionName() string {
+	if c.Secure {
+		return "__Host-safelight_session"
+	}
+	return "safelight_session"
+}
+
+// DeviceName is the device cookie's name (see auth.Device).
+func (c Cookies) DeviceName() string {
+	if c.Secure {
+		return "__Host-safelight_device"
+	}
+	return "safelight_device"
+}
+
+func (c Cookies) cookie(name, value string, maxAge time.Duration) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Path: "/",
+		MaxAge:   int(maxAge / time.Second),
+		HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// SetSession stores a new session token in the browser.
+func (c Cookies) SetSession(w http.ResponseWriter, token string) {
+	http.SetCookie(w, c.cookie(c.SessionName(), token, c.SessionMaxAge))
+}
+
+// ClearSession removes the session cookie.
+func (c Cookies) ClearSession(w http.ResponseWriter) {
+	ck := c.cookie(c.SessionName(), "", 0)
+	ck.MaxAge = -1
+	http.SetCookie(w, ck)
+}
+
+// SetDevice stores a device token for a year.
+func (c Cookies) SetDevice(w http.ResponseWriter, token string) {
+	http.SetCookie(w, c.cookie(c.DeviceName(), token, 365*24*time.Hour))
+}
+
+// Device returns the device token the browser sent, or "".
+func (c Cookies) Device(r *http.Request) string {
+	if ck, err := r.Cookie(c.DeviceName()); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// Authenticator implements httpx.Authenticator on top of auth.Service.
+type Authenticator struct {
+	Auth    *auth.Service
+	Cookies Cookies
+}
+
+// Authenticate returns the caller of r, or nil when r carries no valid
+// credentials. A Bearer header is honoured only when allowBearer is set
+// (API routes); a request with both a Bearer header and a cookie is judged
+// by the header alone.
+func (a *Authenticator) Authenticate(r *http.Request, allowBearer bool) (*access.Principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" && allowBearer {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return nil, nil
+		}
+		return orAnonymous(a.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(token)))
+	}
+	ck, err := r.Cookie(a.Cookies.SessionName())
+	if err != nil {
+		return nil, nil
+	}
+	return orAnonymous(a.Auth.AuthenticateSession(r.Context(), ck.Value))
+}
+
+func orAnonymous(p *access.Principal, err error) (*access.Principal, error) {
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return nil, nil
+	}
+	return p, err
+}
+
+// ClientOf describes r's origin for sessions and audit events.
+func ClientOf(r *http.Request, ip string) auth.Client {
+	return auth.Client{IP: ip, UserAgent: r.UserAgent()}
+}

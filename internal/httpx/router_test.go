@@ -1,0 +1,111 @@
+package httpx_test
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"safelight/internal/access"
+	"safelight/internal/httpx"
+)
+
+type fixedAuth struct{ p *access.Principal }
+
+func (f fixedAuth) Authenticate(*http.Request, bool) (*access.Principal, error) { return f.p, nil }
+
+func newRouter(p *access.Principal) *httpx.Router {
+	return httpx.NewRouter(fixedAuth{p}, "/login", slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func TestRouteWithoutPolicyPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("registering a route with the zero Policy did not panic")
+		}
+	}()
+	newRouter(nil).API("GET /x", access.Policy{}, func(http.ResponseWriter, *http.Request) error { return nil })
+}
+
+func TestErrorsNeverLeakCauses(t *testing.T) {
+	rt := newRouter(&access.Principal{UserID: "u"})
+	rt.API("GET /boom", access.Authenticated, func(http.ResponseWriter, *http.Request) error {
+		return errors.New("sqlstore: secret internal detail")
+	})
+	rt.API("GET /safe", access.Authenticated, func(http.ResponseWriter, *http.Request) error {
+		return &httpx.Error{Status: 409, Message: "already there", Cause: errors.New("hidden cause")}
+	})
+	for path, want := range map[string]int{"/boom": 500, "/safe": 409} {
+		rec := httptest.NewRecorder()
+		rt.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s = %d; want %d", path, rec.Code, want)
+		}
+		if body := rec.Body.String(); strings.Contains(body, "secret") || strings.Contains(body, "hidden") || !strings.Contains(body, `"error"`) {
+			t.Errorf("GET %s body = %s; want a JSON error without the cause", path, body)
+		}
+	}
+}
+
+func TestPolicyEnforcedBeforeHandler(t *testing.T) {
+	called := false
+	h := func(http.ResponseWriter, *http.Request) error { called = true; return nil }
+	for _, tt := range []struct {
+		p      *access.Principal
+		pol    access.Policy
+		kind   string
+		status int
+	}{
+		{nil, access.Authenticated, "api", 401},
+		{nil, access.Authenticated, "page", 303},
+		{&access.Principal{UserID: "u"}, access.Admin, "api", 404},
+		{&access.Principal{UserID: "u"}, access.Admin, "page", 404},
+	} {
+		called = false
+		rt := newRouter(tt.p)
+		if tt.kind == "api" {
+			rt.API("GET /x", tt.pol, h)
+		} else {
+			rt.Page("GET /x", tt.pol, h)
+		}
+		rec := httptest.NewRecorder()
+		rt.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+		if rec.Code != tt.status || called {
+			t.Errorf("%s route %s as %+v = %d (handler called %v); want %d, not called", tt.kind, tt.pol.Name(), tt.p, rec.Code, called, tt.status)
+		}
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	for _, tt := range []struct {
+		body, ctype string
+		status      int
+	}{
+		{`{"a":1}`, "application/json", 0},
+		{`{"a":1}`, "application/json; charset=utf-8", 0},
+		{`{"a":1}`, "text/plain", 415},
+		{`{"a":"x"}`, "application/json", 400},
+		{`{"b":1}`, "application/json", 400},
+		{``, "application/json", 400},
+		{`{"a":1}{"a":2}`, "application/json", 400},
+		{`{"a":` + strings.Repeat(" ", httpx.MaxJSONBody) + `1}`, "application/json", 413},
+	} {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+		req.Header.Set("Content-Type", tt.ctype)
+		var v struct{ A int }
+		err := httpx.DecodeJSON(httptest.NewRecorder(), req, &v)
+		var he *httpx.Error
+		got := 0
+		if errors.As(err, &he) {
+			got = he.Status
+		} else if err != nil {
+			got = -1
+		}
+		if got != tt.status {
+			t.Errorf("DecodeJSON(%.30q, %s) status = %d (%v); want %d", tt.body, tt.ctype, got, err, tt.status)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"safelight/internal/keys"
+)
+
+var _ keys.Store = (*Store)(nil)
+
+// InsertOwnerKey implements keys.Store.
+func (s *Store) InsertOwnerKey(ctx context.Context, k keys.OwnerKey) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO owner_keys (owner_id, version, root_version, wrapped, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, k.OwnerID, k.Version, k.RootVersion, k.Wrapped, micros(k.CreatedAt))
+	if s.dialect.isUniqueViolation(err) {
+		return fmt.Errorf("sqlstore: insert owner key %s v%d: %w", k.OwnerID, k.Version, keys.ErrOwnerKeyExists)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: insert owner key %s v%d: %w", k.OwnerID, k.Version, err)
+	}
+	return nil
+}
+
+// OwnerKeys implements keys.Store.
+func (s *Store) OwnerKeys(ctx context.Context, ownerID string) ([]keys.OwnerKey, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT owner_id, version, root_version, wrapped, created_at
+		FROM owner_keys WHERE owner_id = $1 ORDER BY version DESC`, ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: owner keys of %s: %w", ownerID, err)
+	}
+	return collect(rows, func(sc interface{ Scan(...any) error }) (keys.OwnerKey, error) {
+		var k keys.OwnerKey
+		var created int64
+		err := sc.Scan(&k.OwnerID, &k.Version, &k.RootVersion, &k.Wrapped, &created)
+		k.CreatedAt = fromMicros(created)
+		return k, err
+	})
+}

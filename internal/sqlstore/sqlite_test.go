@@ -1,0 +1,63 @@
+package sqlstore_test
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"safelight/internal/sqlstore"
+	"safelight/internal/sqlstore/storetest"
+)
+
+func openSQLite(t *testing.T, path string) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(t.Context(), "sqlite:"+path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSQLite(t *testing.T) {
+	storetest.Test(t, func(t *testing.T) *sqlstore.Store {
+		return openSQLite(t, filepath.Join(t.TempDir(), "meta.db"))
+	})
+}
+
+func TestSQLitePragmas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	s := openSQLite(t, path)
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000"} {
+		got, err := s.Pragma(t.Context(), pragma)
+		if err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", pragma, got, err, want)
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("database mode = %v; want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestOpenRejectsUnknownScheme(t *testing.T) {
+	for _, dsn := range []string{"mysql://x", "sqlite:", "sqlite:/tmp/a?b", "postgres://user:secret@host/db"} {
+		_, err := sqlstore.Open(t.Context(), dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err == nil {
+			t.Errorf("Open(%q) = nil error", dsn)
+			continue
+		}
+		if got := err.Error(); strings.Contains(got, "secret") {
+			t.Errorf("Open(%q) error leaks the password: %s", dsn, got)
+		}
+	}
+}

@@ -1,0 +1,259 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// cspRecorder runs in every page before its own scripts and records
+// Content-Security-Policy violations, so the test can assert there are none
+// (an inline style or script the policy blocks would show up here).
+const cspRecorder = `window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", e =>
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline")));`
+
+// TestBrowser drives the main flow in a real Chromium: sign up through the
+// form, sign in with the keyboard, see the library, open Account (this
+// device is marked), create a token (the copy button's module runs under the
+// CSP), sign out, sign in again. It saves screenshots of the key screens to
+// $SAFELIGHT_TEST_SCREENSHOTS (or a temporary directory) for people to look
+// at.
+func TestBrowser(t *testing.T) {
+	bin := os.Getenv("SAFELIGHT_TEST_BROWSER")
+	if bin == "" {
+		t.Skip("SAFELIGHT_TEST_BROWSER is unset: set it to a Chromium binary (such as /usr/bin/chromium) to run the browser test")
+	}
+	shots := os.Getenv("SAFELIGHT_TEST_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	_, srv := newServer(t)
+	base := srv.URL // http://127.0.0.1:port
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	browserLog := &syncWriter{buf: &bytes.Buffer{}}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 860),
+		chromedp.CombinedOutput(browserLog),
+	)
+	defer cancelAlloc()
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	defer cancelTab()
+	defer func() {
+		if t.Failed() {
+			t.Logf("browser output:\n%s", browserLog.String())
+		}
+	}()
+
+	must := func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		must("read "+sel, err)
+		return strings.TrimSpace(s)
+	}
+	location := func(want string) {
+		t.Helper()
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		must("location", err)
+		if got := strings.TrimPrefix(loc, base); got != want {
+			t.Fatalf("location = %q; want %q", got, want)
+		}
+	}
+	noCSPViolations := func(where string) {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || ["recorder missing"]`))
+		must("read CSP violations", err)
+		if len(v) > 0 {
+			t.Errorf("%s: Content-Security-Policy violations: %v", where, v)
+		}
+	}
+	screenshot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		must("screenshot "+name, err)
+		path := filepath.Join(shots, name+".png")
+		must("save screenshot", os.WriteFile(path, png, 0o644))
+		t.Logf("screenshot: %s", path)
+	}
+
+	// Start the browser and install the CSP recorder for every page.
+	must("start browser", chromedp.Do(ctx))
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder})
+	must("install CSP recorder", err)
+
+	// Sign up through the form.
+	must("open sign-up", chromedp.Do(ctx,
+		chromedp.Navigate(base+"/signup"),
+		chromedp.WaitVisible(chromedp.CSS("#signup-name")),
+		chromedp.SendKeys(chromedp.CSS("#signup-name"), "Ada Lovelace"),
+		chromedp.SendKeys(chromedp.CSS("#signup-email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#signup-password"), password),
+	))
+	noCSPViolations("sign-up")
+	screenshot("signup")
+	must("submit sign-up", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	))
+	location("/login?signed_up=1")
+	if got := text(".notice"); got != "Account created. Sign in to continue." {
+		t.Errorf("sign-in notice = %q", got)
+	}
+
+	// Sign in with the keyboard only: type, Tab to the password, Enter.
+	must("type e-mail", chromedp.Do(ctx,
+		chromedp.Focus(chromedp.CSS("#login-email")),
+		chromedp.KeyEvent("ada@example.com"),
+		chromedp.KeyEvent(kb.Tab),
+	))
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+	must("read focus", err)
+	if focused != "login-password" {
+		t.Fatalf("after Tab from the e-mail field, focus is on %q; want login-password", focused)
+	}
+	must("type password", chromedp.Do(ctx, chromedp.KeyEvent(password)))
+	noCSPViolations("sign-in")
+	screenshot("login")
+	must("press Enter", chromedp.Do(ctx,
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS("#library-grid")),
+	))
+
+	// The library.
+	location("/library")
+	if got := text("#library-grid h2"); got != "Your library is empty" {
+		t.Errorf("library heading = %q", got)
+	}
+	if got := text(`.site-nav a[aria-current="page"]`); got != "Library" {
+		t.Errorf("current navigation entry = %q; want Library", got)
+	}
+	noCSPViolations("library")
+	screenshot("library")
+
+	// Account: this device is marked.
+	must("open account", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`.site-nav a[href="/account"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".session.is-current .badge")),
+	))
+	location("/account")
+	if got := text(".session.is-current .badge"); got != "This device" {
+		t.Errorf("current session badge = %q; want This device", got)
+	}
+	if got := text(".session.is-current .row-title"); !strings.Contains(got, "Chrome") {
+		t.Errorf("current session device = %q; want a Chrome summary", got)
+	}
+	noCSPViolations("account")
+	screenshot("account")
+
+	// A token: its secret is shown once, and copy.js (a module under the
+	// CSP) reveals the copy button.
+	must("create token", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#token-name"), "Backup script"),
+		chromedp.Click(chromedp.CSS(`form[action^="/account/tokens"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#new-token-value")),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-copy="new-token-value"]`)),
+	))
+	secret, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#new-token-value")))
+	must("read token", err)
+	if !strings.HasPrefix(secret, "slp_") {
+		t.Errorf("token field = %q; want an slp_ token", secret)
+	}
+	must("copy token", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`button[data-copy="new-token-value"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".copy-status")),
+	))
+	noCSPViolations("token created")
+	screenshot("account-token")
+
+	// Sign out, and in again.
+	must("sign out", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(".signout button")),
+		chromedp.WaitVisible(chromedp.CSS("#login-email")),
+	))
+	location("/login")
+	// A wrong password: the error shows inline and the e-mail is kept.
+	must("wrong password", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#login-email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), "not the password"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".form-error")),
+	))
+	if got := text(".form-error"); got != "E-mail or password is incorrect." {
+		t.Errorf("sign-in error = %q", got)
+	}
+	kept, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#login-email")))
+	must("read e-mail", err)
+	pwKept, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#login-password")))
+	must("read password", err)
+	if kept != "ada@example.com" || pwKept != "" {
+		t.Errorf("after a failed sign-in the fields hold %q and %q; want the e-mail and no password", kept, pwKept)
+	}
+	noCSPViolations("sign-in error")
+	screenshot("login-error")
+	must("sign in again", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#library-grid")),
+	))
+	location("/library")
+
+	// The same screens at phone width.
+	must("phone width", chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))))
+	must("phone library", chromedp.Do(ctx, chromedp.Navigate(base+"/library"), chromedp.WaitVisible(chromedp.CSS("#library-grid"))))
+	screenshot("library-phone")
+	must("phone account", chromedp.Do(ctx, chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.CSS(".session.is-current"))))
+	screenshot("account-phone")
+	must("phone 404", chromedp.Do(ctx, chromedp.Navigate(base+"/no/such/page"), chromedp.WaitVisible(chromedp.CSS("#error-heading"))))
+	screenshot("not-found-phone")
+	noCSPViolations("phone pages")
+}
+
+// syncWriter lets the browser's output goroutine and the test share a
+// buffer.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}

@@ -1,0 +1,148 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"safelight/internal/audit"
+)
+
+// deviceSummary turns a User-Agent header into a short, plain description
+// such as "Firefox on macOS". It is a hint for people recognising their
+// own devices, not a security decision.
+func deviceSummary(ua string) string {
+	has := func(s string) bool { return strings.Contains(ua, s) }
+	var browser string
+	switch {
+	case has("Edg/") || has("EdgA/") || has("EdgiOS/"):
+		browser = "Edge"
+	case has("OPR/") || has("Opera"):
+		browser = "Opera"
+	case has("Firefox/") || has("FxiOS/"):
+		browser = "Firefox"
+	case has("HeadlessChrome/"):
+		browser = "Headless Chrome"
+	case has("Chromium/"):
+		browser = "Chromium"
+	case has("Chrome/") || has("CriOS/"):
+		browser = "Chrome"
+	case has("Safari/") && has("Version/"):
+		browser = "Safari"
+	case strings.HasPrefix(ua, "curl/"):
+		browser = "curl"
+	case strings.HasPrefix(ua, "Go-http-client/"):
+		browser = "A Go program"
+	}
+	var os string
+	switch {
+	case has("iPhone"):
+		os = "iPhone"
+	case has("iPad"):
+		os = "iPad"
+	case has("Android"):
+		os = "Android"
+	case has("CrOS"):
+		os = "ChromeOS"
+	case has("Windows"):
+		os = "Windows"
+	case has("Mac OS X") || has("Macintosh"):
+		os = "macOS"
+	case has("Linux") || has("X11"):
+		os = "Linux"
+	}
+	switch {
+	case browser != "" && os != "":
+		return browser + " on " + os
+	case browser != "":
+		return browser
+	case os != "":
+		return "A browser on " + os
+	}
+	return "Unknown device"
+}
+
+// ago describes t relative to now in words ("5 minutes ago").
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return count(int(d/time.Minute), "minute") + " ago"
+	case d < 24*time.Hour:
+		return count(int(d/time.Hour), "hour") + " ago"
+	case d < 7*24*time.Hour:
+		return count(int(d/(24*time.Hour)), "day") + " ago"
+	}
+	return dateOnly(t)
+}
+
+func count(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// dateOnly and exact print times in UTC: the server does not know the
+// visitor's time zone, and saying "UTC" is better than guessing.
+func dateOnly(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
+func exact(t time.Time) string    { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+
+// eventLabels are the plain-language names of security events.
+var eventLabels = map[audit.Type]string{
+	audit.UserSignup:       "Account created",
+	audit.UserCreated:      "Account created by an administrator",
+	audit.LoginSucceeded:   "Signed in",
+	audit.LoginFailed:      "Failed sign-in attempt",
+	audit.LoginThrottled:   "Sign-in paused after too many failed attempts",
+	audit.Logout:           "Signed out",
+	audit.SessionRevoked:   "A device was signed out",
+	audit.TokenCreated:     "Access token created",
+	audit.TokenRevoked:     "Access token revoked",
+	audit.InviteCreated:    "Invitation created",
+	audit.PasswordChanged:  "Password changed",
+	audit.ProfileChanged:   "Profile changed",
+	audit.PasswordRehashed: "Password storage upgraded",
+	audit.SignupDuplicate:  "Someone tried to create an account with your e-mail address",
+}
+
+// eventLabel names an event type for people; an unknown type (added to
+// package audit but not here yet) shows as "Security event".
+func eventLabel(t audit.Type) string {
+	if l, ok := eventLabels[t]; ok {
+		return l
+	}
+	return "Security event"
+}
+
+// eventDetail adds what is useful to know about one event, in words.
+func eventDetail(e audit.Event) string {
+	switch e.Type {
+	case audit.TokenCreated:
+		if n := e.Details["name"]; n != "" {
+			return "“" + n + "”"
+		}
+	case audit.LoginFailed:
+		if e.Details["reason"] == "bad_password" {
+			return "Wrong password"
+		}
+	case audit.PasswordChanged:
+		switch n := e.Details["other_sessions_ended"]; n {
+		case "", "0":
+		case "1":
+			return "1 other device signed out"
+		default:
+			return n + " other devices signed out"
+		}
+	case audit.ProfileChanged:
+		if e.Details["field"] == "name" {
+			return "Name"
+		}
+	}
+	return ""
+}

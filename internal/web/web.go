@@ -1,0 +1,297 @@
+// Package web serves Safelight's HTML pages: sign-up, sign-in, the
+// library and the account page. Pages are rendered on the server with
+// html/template; templates, the stylesheet, the icon sprite and the few
+// small scripts are embedded in the binary and parsed once, in New.
+//
+// Handlers live one per file, named after the noun and the verb they serve
+// (login_submit.go, account_token_create.go). Each returns its error to the
+// router, whose adapter shows it with RenderError.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"safelight/internal/access"
+	"safelight/internal/audit"
+	"safelight/internal/auth"
+	"safelight/internal/httpauth"
+	"safelight/internal/httpx"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Options are what the pages need.
+type Options struct {
+	Auth      *auth.Service
+	Audit     *audit.Recorder
+	Cookies   httpauth.Cookies
+	PublicURL string // scheme and host, no trailing slash; used in invitation links
+	Log       *slog.Logger
+}
+
+// Pages is the HTML user interface. It is safe for concurrent use.
+type Pages struct {
+	opts      Options
+	log       *slog.Logger
+	templates map[string]*template.Template // by page name
+	static    fs.FS                         // the embedded static directory
+	assets    map[string]string             // static file name → short content hash
+	icons     map[string]bool               // symbol ids in icons.svg
+}
+
+// pageSamples names every page template and gives a zero value of the data
+// it renders. New executes each once with it, so a template that does not
+// parse, escape or fit its data fails at start, not on a visitor's request.
+var pageSamples = map[string]any{
+	"login":   loginData{},
+	"signup":  signupData{},
+	"library": libraryData{},
+	"account": accountData{},
+	"error":   errorData{},
+}
+
+// New checks opts and parses the templates once. It fails on any template
+// error.
+func New(opts Options) (*Pages, error) {
+	if opts.Auth == nil || opts.Audit == nil {
+		return nil, errors.New("web: Options.Auth and Options.Audit are required")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
+	p := &Pages{opts: opts, log: opts.Log.With("component", "web"), templates: make(map[string]*template.Template)}
+
+	static, err := fs.Sub(files, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: static files: %w", err)
+	}
+	p.static = static
+	if p.assets, err = hashAssets(static); err != nil {
+		return nil, err
+	}
+	sprite, err := fs.ReadFile(static, "icons.svg")
+	if err != nil {
+		return nil, fmt.Errorf("web: icon sprite: %w", err)
+	}
+	p.icons = symbolIDs(sprite)
+
+	base, err := template.New("layout").Funcs(p.funcs()).ParseFS(files, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	for name, sample := range pageSamples {
+		t, err := template.Must(base.Clone()).ParseFS(files, "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+		}
+		if err := t.ExecuteTemplate(&bytes.Buffer{}, "layout", view{Title: name, Data: sample}); err != nil {
+			return nil, fmt.Errorf("web: check template %s: %w", name, err)
+		}
+		p.templates[name] = t
+	}
+	return p, nil
+}
+
+// Register adds every page route with its policy, and the static files.
+func (p *Pages) Register(rt *httpx.Router) {
+	rt.Asset("GET /static/", p.staticHandler())
+
+	rt.Page("GET /{$}", access.Public, p.showHome)
+	rt.Page("GET /login", access.Public, p.showLogin)
+	rt.Page("POST /login", access.Public, p.submitLogin)
+	rt.Page("GET /signup", access.Public, p.showSignup)
+	rt.Page("POST /signup", access.Public, p.submitSignup)
+	rt.Page("POST /logout", access.Public, p.submitLogout)
+
+	rt.Page("GET /library", access.Authenticated, p.showLibrary)
+
+	rt.Page("GET /account", access.Authenticated, p.showAccount)
+	rt.Page("POST /account/name", access.Authenticated, p.updateAccountName)
+	rt.Page("POST /account/password", access.Authenticated, p.updateAccountPassword)
+	rt.Page("POST /account/sessions/{id}/revoke", access.Authenticated, p.revokeAccountSession)
+	rt.Page("POST /account/tokens", access.Authenticated, p.createAccountToken)
+	rt.Page("POST /account/tokens/{id}/revoke", access.Authenticated, p.revokeAccountToken)
+	rt.Page("POST /account/invites", access.Admin, p.createAccountInvite)
+
+	// Everything else is a page that does not exist.
+	rt.Page("/", access.Public, p.showNotFound)
+}
+
+// view is what the layout renders: the page's own data sits in Data.
+type view struct {
+	Title    string // the page part of <title>, before "· Safelight"
+	Page     string // page name, used as a body class
+	Nav      string // which navigation entry is current: "library", "account" or ""
+	SignedIn bool
+	Nonce    string // CSP nonce of the request
+	Flash    string // one-line notice after a redirect
+	Script   string // static module to load, or ""
+	Data     any
+}
+
+// newView starts the view of a page for request r.
+func (p *Pages) newView(r *http.Request, page, title string, data any) view {
+	return view{
+		Title:    title,
+		Page:     page,
+		SignedIn: access.PrincipalFrom(r.Context()) != nil,
+		Nonce:    httpx.Nonce(r.Context()),
+		Data:     data,
+	}
+}
+
+// render executes page into a buffer first, so that a template failure
+// becomes a clean error page instead of half a page.
+func (p *Pages) render(w http.ResponseWriter, status int, page string, v view) error {
+	t, ok := p.templates[page]
+	if !ok {
+		return fmt.Errorf("web: no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("web: render %s: %w", page, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w) // a client that went away is not an error of ours
+	return nil
+}
+
+func (p *Pages) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": p.assetURL,
+		"icon":  p.icon,
+	}
+}
+
+// assetURL returns the URL of a static file with its content hash, so a
+// new release is never served an old cached stylesheet.
+func (p *Pages) assetURL(name string) (string, error) {
+	v, ok := p.assets[name]
+	if !ok {
+		return "", fmt.Errorf("web: unknown static file %q", name)
+	}
+	return "/static/" + name + "?v=" + v, nil
+}
+
+// icon returns an inline <svg> that uses a symbol of the sprite. Icons are
+// decorative: the text beside them carries the meaning.
+func (p *Pages) icon(id string) (template.HTML, error) {
+	if !p.icons[id] {
+		return "", fmt.Errorf("web: no icon %q in icons.svg", id)
+	}
+	href, err := p.assetURL("icons.svg")
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(`<svg class="icon" aria-hidden="true" focusable="false"><use href="` +
+		template.HTMLEscapeString(href+"#"+id) + `"></use></svg>`), nil
+}
+
+func hashAssets(static fs.FS) (map[string]string, error) {
+	assets := make(map[string]string)
+	err := fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static, name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		assets[name] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: static files: %w", err)
+	}
+	return assets, nil
+}
+
+// symbolIDs lists the id="…" attributes of <symbol> elements in a sprite.
+func symbolIDs(sprite []byte) map[string]bool {
+	ids := make(map[string]bool)
+	for _, part := range strings.Split(string(sprite), "<symbol")[1:] {
+		_, rest, ok := strings.Cut(part, `id="`)
+		if !ok {
+			continue
+		}
+		if id, _, ok := strings.Cut(rest, `"`); ok {
+			ids[id] = true
+		}
+	}
+	return ids
+}
+
+// staticHandler serves the embedded static files, and nothing else: no
+// directory listings.
+func (p *Pages) staticHandler() http.Handler {
+	files := http.FileServerFS(p.static)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := path.Clean(strings.TrimPrefix(r.URL.Path, "/static/"))
+		v, ok := p.assets[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("ETag", `"`+v+`"`)
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/" + name
+		r2.URL.RawPath = ""
+		files.ServeHTTP(w, r2)
+	})
+}
+
+// client describes the request's origin for sessions and audit events.
+func client(r *http.Request) auth.Client { return httpauth.ClientOf(r, httpx.ClientIP(r)) }
+
+// principal returns the caller, nil when anonymous. Routes with a
+// non-public policy always have one.
+func principal(r *http.Request) *access.Principal { return access.PrincipalFrom(r.Context()) }
+
+// maxFormBytes bounds every form body; no page form comes near it.
+const maxFormBytes = 64 << 10
+
+// parseForm reads a POSTed form, refusing oversized bodies.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err // the router's adapter answers 413
+		}
+		return &httpx.Error{Status: http.StatusBadRequest, Message: "the form could not be read", Cause: err}
+	}
+	return nil
+}
+
+// sentence turns a user-safe error text such as "enter a valid e-mail
+// address" into a sentence for display.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	first, size := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(first)) + s[size:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
+	}
+	return s
+}
