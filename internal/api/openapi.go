@@ -16,3 +16,6 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 	_, err := w.Write(openAPISpec)
 	return err
 }
+
+// OpenAPISpec returns the API description served at /api/v1/openapi.yaml.
+func OpenAPISpec() string { return string(openAPISpec) }

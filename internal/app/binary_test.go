@@ -101,8 +101,51 @@ func TestBinary(t *testing.T) {
 	}
 
 	// serve, then SIGTERM: graceful exit 0.
+	srv := startServe(t, bin, data)
+	base := srv.base
+	res, err := http.Get(base + "/readyz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET /readyz = %v %v", res, err)
+	}
+	res.Body.Close()
+	res, err = http.Post(base+"/api/v1/auth/login", "application/json",
+		strings.NewReader(`{"email":"root@example.com","password":"`+password+`"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("login as the CLI-created admin = %v %v", res, err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"admin"`) {
+		t.Errorf("CLI-created admin roles: %s", body)
+	}
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	err = srv.cmd.Wait()
+	out := <-srv.logs
+	if err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "shutting down") {
+		t.Errorf("no graceful shutdown in the log:\n%s", out)
+	}
+	for _, secret := range []string{password, "sls_", "sld_"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("server log contains a secret (%q)", secret)
+		}
+	}
+}
+
+type served struct {
+	cmd  *exec.Cmd
+	base string
+	logs chan string // the whole log, once the process has exited
+}
+
+// startServe runs "safelight serve" on a free loopback port and waits until
+// it answers.
+func startServe(t *testing.T, bin, data string) served {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	stderr, _ := cmd.StderrPipe()
@@ -123,40 +166,76 @@ func TestBinary(t *testing.T) {
 		}
 		logs <- all.String()
 	}()
-	var base string
 	select {
 	case a := <-addr:
-		base = "http://" + a
+		return served{cmd: cmd, base: "http://" + a, logs: logs}
 	case <-ctx.Done():
 		t.Fatal("server did not start")
 	}
-	res, err := http.Get(base + "/readyz")
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("GET /readyz = %v %v", res, err)
-	}
-	res.Body.Close()
-	res, err = http.Post(base+"/api/v1/auth/login", "application/json",
-		strings.NewReader(`{"email":"root@example.com","password":"`+password+`"}`))
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("login as the CLI-created admin = %v %v", res, err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !strings.Contains(string(body), `"admin"`) {
-		t.Errorf("CLI-created admin roles: %s", body)
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	err = cmd.Wait()
-	out := <-logs
-	if err != nil {
-		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
-	}
-	if !strings.Contains(out, "shutting down") {
-		t.Errorf("no graceful shutdown in the log:\n%s", out)
-	}
-	for _, secret := range []string{password, "sls_", "sld_"} {
-		if strings.Contains(out, secret) {
-			t.Errorf("server log contains a secret (%q)", secret)
+	panic("unreachable")
+}
+
+// TestAcknowledgedWritesSurviveKill: what the server acknowledged is there
+// after the process dies without warning.
+func TestAcknowledgedWritesSurviveKill(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+	srv := startServe(t, bin, data)
+	post := func(base, path, body, bearer string) (int, string) {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
 		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	login := `{"email":"ann@example.com","password":"` + password + `"}`
+	if code, body := post(srv.base, "/api/v1/auth/signup", `{"email":"ann@example.com","password":"`+password+`","name":"Ann"}`, ""); code != 201 {
+		t.Fatalf("signup = %d %s", code, body)
+	}
+	// Sign in with a cookie-less client and mint a token through the API.
+	res, err := http.Post(srv.base+"/api/v1/auth/login", "application/json", strings.NewReader(login))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("login = %v %v", res, err)
+	}
+	res.Body.Close()
+	var session string
+	for _, c := range res.Cookies() {
+		if c.Name == "safelight_session" {
+			session = c.Value
+		}
+	}
+	req, _ := http.NewRequest("POST", srv.base+"/api/v1/tokens", strings.NewReader(`{"name":"durable"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(&http.Cookie{Name: "safelight_session", Value: session})
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create token = %v %v", res, err)
+	}
+	tokBody, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	token := regexp.MustCompile(`"token":"([^"]+)"`).FindStringSubmatch(string(tokBody))[1]
+
+	srv.cmd.Process.Kill() // no shutdown, no checkpoint
+	srv.cmd.Wait()
+
+	srv = startServe(t, bin, data)
+	defer func() { srv.cmd.Process.Kill(); srv.cmd.Wait() }()
+	if code, body := post(srv.base, "/api/v1/auth/login", login, ""); code != 200 {
+		t.Errorf("login after SIGKILL = %d %s; the acknowledged sign-up was lost", code, body)
+	}
+	req, _ = http.NewRequest("GET", srv.base+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Errorf("token after SIGKILL = %v %v; the acknowledged token was lost", res, err)
+	} else {
+		res.Body.Close()
 	}
 }
