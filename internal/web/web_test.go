@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -13,7 +12,7 @@ import (
 
 	"safelight/internal/access"
 	"safelight/internal/app"
-	"safelight/internal/config"
+	"safelight/internal/app/apptest"
 )
 
 const (
@@ -24,19 +23,7 @@ const (
 // newServer starts a real instance (SQLite, disk blobs, root key file) in
 // a temporary data directory behind httptest.
 func newServer(t *testing.T, extra ...string) (*app.App, *httptest.Server) {
-	t.Helper()
-	args := append([]string{"--data", t.TempDir(), "--listen", "127.0.0.1:0"}, extra...)
-	cfg, err := config.Load("safelight serve", args, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() { srv.Close(); a.Close() })
-	return a, srv
+	return apptest.Start(t, extra...)
 }
 
 // browser is an HTTP client with a cookie jar that does not follow
