@@ -115,3 +115,10 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
 }
+
+// Owns reports whether p is the owner ownerID. Owners see everything of
+// their own; grants to others (projects, links, calls) are decided by the
+// packages that hold them, through this package as they arrive.
+func Owns(p *Principal, ownerID string) bool {
+	return p != nil && p.UserID != "" && p.UserID == ownerID
+}

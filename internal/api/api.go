@@ -15,12 +15,14 @@ import (
 	"safelight/internal/auth"
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
+	"safelight/internal/library"
 )
 
 // Server holds what the handlers need.
 type Server struct {
 	Auth      *auth.Service
 	Audit     *audit.Recorder
+	Library   *library.Service
 	Cookies   httpauth.Cookies
 	PublicURL string // no trailing slash
 	// Ready reports whether the backends (database, blob store) answer.
@@ -49,6 +51,20 @@ func (s *Server) Register(rt *httpx.Router) {
 	rt.API("DELETE /api/v1/tokens/{id}", access.Authenticated, s.revokeToken)
 
 	rt.API("POST /api/v1/invites", access.Admin, s.createInvite)
+
+	rt.API("POST /api/v1/assets", access.Authenticated, s.uploadAsset)
+	rt.API("GET /api/v1/assets", access.Authenticated, s.listAssets(false))
+	rt.API("GET /api/v1/assets/{id}", access.Authenticated, s.getAsset)
+	rt.API("GET /api/v1/assets/{id}/original", access.Authenticated, s.serveContent(library.Original))
+	rt.API("GET /api/v1/assets/{id}/thumb", access.Authenticated, s.serveContent(library.Thumb))
+	rt.API("GET /api/v1/assets/{id}/preview", access.Authenticated, s.serveContent(library.Preview))
+	rt.API("GET /api/v1/assets/{id}/access-log", access.Authenticated, s.accessLog)
+	rt.API("DELETE /api/v1/assets/{id}", access.Authenticated, s.trashAsset)
+	rt.API("POST /api/v1/assets/{id}/restore", access.Authenticated, s.restoreAsset)
+	rt.API("GET /api/v1/trash", access.Authenticated, s.listAssets(true))
+	rt.API("DELETE /api/v1/trash", access.Authenticated, s.emptyTrash)
+	rt.API("GET /api/v1/me/library-settings", access.Authenticated, s.librarySettings)
+	rt.API("PATCH /api/v1/me/library-settings", access.Authenticated, s.updateLibrarySettings)
 
 	// Unknown API paths answer JSON, not the HTML 404 page.
 	rt.API("/api/", access.Public, func(http.ResponseWriter, *http.Request) error { return httpx.NotFound() })

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,7 +21,10 @@ import (
 	"safelight/internal/config"
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
+	"safelight/internal/jobs"
 	"safelight/internal/keys"
+	"safelight/internal/library"
+	"safelight/internal/media"
 	"safelight/internal/sqlstore"
 	"safelight/internal/web"
 )
@@ -36,6 +40,9 @@ type App struct {
 	Sealer  *keys.Sealer
 	Auth    *auth.Service
 	Audit   *audit.Recorder
+	Library *library.Service
+	queue   *jobs.Queue
+	jobsDB  *sql.DB
 	router  *httpx.Router
 	handler http.Handler
 }
@@ -71,6 +78,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	a.Sealer = keys.NewSealer(a.Keyring, a.blobs)
 	a.Audit = audit.NewRecorder(a.store, log)
 
+	if err := media.Start(media.StartOptions{Logger: log}); err != nil {
+		return nil, err
+	}
+	if a.jobsDB, err = a.store.JobsDB(ctx); err != nil {
+		return nil, err
+	}
+	jobOpts := jobs.DefaultOptions()
+	jobOpts.PollInterval = 200 * time.Millisecond
+	if a.queue, err = jobs.Open(ctx, a.jobsDB, jobOpts, log); err != nil {
+		return nil, err
+	}
+	libCfg := library.DefaultConfig()
+	libCfg.MaxUploadBytes = int64(cfg.MaxUploadSize)
+	libCfg.Limits = media.Limits{MaxPixels: int64(cfg.MaxMegapixels) * 1_000_000}
+	libCfg.MemoryBudget = int64(cfg.IngestMemory)
+	libCfg.TrashRetention = cfg.TrashRetention
+	a.Library = library.New(a.store, a.Sealer, a.Keyring, a.queue, libCfg, log)
+
 	authCfg := auth.DefaultConfig()
 	authCfg.SessionIdle = cfg.SessionIdle
 	authCfg.SessionMaxAge = cfg.SessionMaxAge
@@ -82,8 +107,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 
 	cookies := httpauth.Cookies{Secure: cfg.SecureCookies(), SessionMaxAge: cfg.SessionMaxAge}
 	a.router = httpx.NewRouter(&httpauth.Authenticator{Auth: a.Auth, Cookies: cookies}, "/login", log)
-	(&api.Server{Auth: a.Auth, Audit: a.Audit, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready}).Register(a.router)
-	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log})
+	(&api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready}).Register(a.router)
+	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -123,12 +148,28 @@ func (a *App) ready(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the stores. Safe on a partly built App.
+// StartJobs starts the background workers (derivatives, trash purge,
+// reconciliation). Commands that only touch accounts do not call it.
+func (a *App) StartJobs(ctx context.Context) error {
+	return a.queue.Start(context.WithoutCancel(ctx), a.Library)
+}
+
+// Close stops the workers (waiting up to the shutdown timeout for jobs in
+// flight) and releases the stores. Safe on a partly built App.
 func (a *App) Close() error {
-	if a.store != nil {
-		return a.store.Close()
+	var errs []error
+	if a.queue != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), max(a.cfg.ShutdownTimeout, time.Second))
+		errs = append(errs, a.queue.Stop(ctx))
+		cancel()
 	}
-	return nil
+	if a.jobsDB != nil {
+		errs = append(errs, a.jobsDB.Close())
+	}
+	if a.store != nil {
+		errs = append(errs, a.store.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully:

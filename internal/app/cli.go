@@ -107,6 +107,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := a.StartJobs(ctx); err != nil {
+		return err
+	}
 	return a.Serve(ctx, ln)
 }
 

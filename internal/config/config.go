@@ -48,6 +48,14 @@ type Config struct {
 	SessionIdle time.Duration
 	// SessionMaxAge is the absolute lifetime of a session.
 	SessionMaxAge time.Duration
+	// MaxUploadSize is the largest original accepted.
+	MaxUploadSize ByteSize
+	// MaxMegapixels is the largest image accepted (width × height / 1e6).
+	MaxMegapixels int
+	// IngestMemory bounds the originals held in memory at once.
+	IngestMemory ByteSize
+	// TrashRetention is how long trashed assets stay restorable.
+	TrashRetention time.Duration
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
 	// LogLevel is debug, info, warn or error; see SlogLevel.

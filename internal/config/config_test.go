@@ -56,6 +56,10 @@ func defaultConfig() Config {
 		InsecureHTTP:    false,
 		SessionIdle:     72 * time.Hour,
 		SessionMaxAge:   720 * time.Hour,
+		MaxUploadSize:   200 << 20,
+		MaxMegapixels:   250,
+		IngestMemory:    1 << 30,
+		TrashRetention:  720 * time.Hour,
 		ShutdownTimeout: 20 * time.Second,
 		LogLevel:        "info",
 		LogFormat:       "text",
@@ -115,6 +119,10 @@ var precedenceSamples = map[string][3]string{
 	"session-idle":     {"1h", "2h", "3h"},
 	"session-max-age":  {"800h", "900h", "1000h"},
 	"shutdown-timeout": {"1s", "2s", "3s"},
+	"max-upload-size":  {"10MiB", "20MB", "1GiB"},
+	"max-megapixels":   {"100", "150", "400"},
+	"ingest-memory":    {"512MiB", "2GiB", "3GiB"},
+	"trash-retention":  {"24h", "48h", "240h"},
 	"log-level":        {"debug", "warn", "error"},
 	"log-format":       {"json", "text", "json"},
 }
@@ -573,6 +581,10 @@ func TestValidate(t *testing.T) {
 		{"max age zero", func(c *Config) { c.SessionMaxAge = 0 }, "session-max-age: 0s must be positive"},
 		{"idle above max age", func(c *Config) { c.SessionIdle, c.SessionMaxAge = 2*time.Hour, time.Hour }, "longer than session-max-age"},
 		{"shutdown zero", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown-timeout: 0s must be positive"},
+		{"upload size tiny", func(c *Config) { c.MaxUploadSize = 10 }, "max-upload-size: 10B is too small"},
+		{"megapixels zero", func(c *Config) { c.MaxMegapixels = 0 }, "max-megapixels: must be at least 1"},
+		{"ingest memory below upload", func(c *Config) { c.IngestMemory = 100 << 20 }, "ingest-memory: 100MiB is less than max-upload-size 200MiB"},
+		{"trash retention zero", func(c *Config) { c.TrashRetention = 0 }, "trash-retention: must be positive"},
 		{"log levels", func(c *Config) { c.LogLevel = "debug" }, ""},
 		{"log level unknown", func(c *Config) { c.LogLevel = "verbose" }, `log-level: "verbose"`},
 		{"log format json", func(c *Config) { c.LogFormat = "json" }, ""},
@@ -659,5 +671,32 @@ func TestSuggest(t *testing.T) {
 		if got := suggest(tt.key); got != tt.want {
 			t.Errorf("suggest(%q) = %q; want %q", tt.key, got, tt.want)
 		}
+	}
+}
+
+func TestParseByteSize(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want ByteSize
+		ok   bool
+	}{
+		{"200MiB", 200 << 20, true},
+		{"500MB", 500_000_000, true},
+		{"1GiB", 1 << 30, true},
+		{"2 KiB", 2048, true},
+		{"123", 123, true},
+		{"10B", 10, true},
+		{"-1MiB", 0, false},
+		{"lots", 0, false},
+		{"1.5GiB", 0, false},
+		{"99999999999TiB", 0, false},
+	} {
+		got, err := ParseByteSize(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseByteSize(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+	if s := ByteSize(200 << 20).String(); s != "200MiB" {
+		t.Errorf("ByteSize(200MiB).String() = %q", s)
 	}
 }

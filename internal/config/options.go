@@ -117,6 +117,30 @@ var options = []option{
 		field: func(c *Config) any { return &c.ShutdownTimeout },
 	},
 	{
+		name: "max-upload-size", arg: "SIZE",
+		usage: "largest original accepted, e.g. 200MiB or 500MB (KiB/MiB/GiB are binary, KB/MB/GB decimal)",
+		def:   "200MiB",
+		field: func(c *Config) any { return &c.MaxUploadSize },
+	},
+	{
+		name: "max-megapixels", arg: "N",
+		usage: "largest image accepted, in megapixels (width × height); bigger ones are refused before decoding",
+		def:   "250",
+		field: func(c *Config) any { return &c.MaxMegapixels },
+	},
+	{
+		name: "ingest-memory", arg: "SIZE",
+		usage: "memory that uploads and preview generation may hold at once; work beyond it waits",
+		def:   "1GiB",
+		field: func(c *Config) any { return &c.IngestMemory },
+	},
+	{
+		name: "trash-retention", arg: "DURATION",
+		usage: "how long deleted images stay restorable in the trash before they are purged",
+		def:   "720h",
+		field: func(c *Config) any { return &c.TrashRetention },
+	},
+	{
 		name: "log-level", arg: "LEVEL",
 		usage: "least severe log level written: debug, info, warn or error",
 		def:   "info",
@@ -159,6 +183,8 @@ func (o *option) isBool() bool {
 var (
 	errWantBool     = errors.New("want true or false")
 	errWantDuration = errors.New(`want a duration such as "48h", "90m" or "20s"`)
+	errWantInteger  = errors.New("want a whole number")
+	errWantSize     = errors.New(`want a size such as "200MiB", "500MB" or "1GiB"`)
 )
 
 // set parses s according to the field's type and stores it in c. It is the
@@ -179,6 +205,18 @@ func (o *option) set(c *Config, s string) error {
 			return errWantDuration
 		}
 		*p = d
+	case *ByteSize:
+		n, err := ParseByteSize(s)
+		if err != nil {
+			return err
+		}
+		*p = n
+	case *int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return errWantInteger
+		}
+		*p = n
 	default:
 		panic(fmt.Sprintf("config: option %s has unsupported field type %T", o.name, p))
 	}
@@ -192,6 +230,10 @@ func (o *option) want() string {
 		return "a boolean (true or false)"
 	case *time.Duration:
 		return `a duration string such as "48h"`
+	case *ByteSize:
+		return `a size string such as "200MiB"`
+	case *int:
+		return "an integer"
 	default:
 		return "a string"
 	}
@@ -241,4 +283,44 @@ Options:
 		fmt.Fprintf(&b, "; default: %s\n", o.defaultText())
 	}
 	io.WriteString(w, b.String())
+}
+
+// ByteSize is a number of bytes, written with a unit in configuration.
+type ByteSize int64
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+	{"B", 1},
+}
+
+// ParseByteSize reads "200MiB", "500MB", "1GiB" or a plain number of bytes.
+func ParseByteSize(s string) (ByteSize, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, errWantSize
+	}
+	return ByteSize(n * mult), nil
+}
+
+// String writes the size with the largest binary unit that divides it.
+func (b ByteSize) String() string {
+	for i := 3; i >= 0; i-- { // TiB, GiB, MiB, KiB
+		u := sizeUnits[i]
+		if b != 0 && int64(b)%u.mult == 0 {
+			return strconv.FormatInt(int64(b)/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(b), 10) + "B"
 }

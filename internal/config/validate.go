@@ -30,6 +30,19 @@ func (c Config) Validate() error {
 		bad("data: must not be empty")
 	}
 
+	if c.MaxUploadSize < 1<<10 {
+		bad("max-upload-size: %s is too small; want at least 1KiB", c.MaxUploadSize)
+	}
+	if c.MaxMegapixels < 1 {
+		bad("max-megapixels: must be at least 1")
+	}
+	if c.IngestMemory < c.MaxUploadSize {
+		bad("ingest-memory: %s is less than max-upload-size %s; one upload must fit", c.IngestMemory, c.MaxUploadSize)
+	}
+	if c.TrashRetention <= 0 {
+		bad("trash-retention: must be positive")
+	}
+
 	switch {
 	case c.DB == "":
 		bad("db: must not be empty; want sqlite:PATH or postgres://…")

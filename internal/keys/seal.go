@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"sync"
 
 	"filippo.io/age"
@@ -360,4 +361,10 @@ func (s *Sealer) Delete(ctx context.Context, ref blob.Ref) error {
 		return fmt.Errorf("keys: delete %s: %w", ref, err)
 	}
 	return nil
+}
+
+// List lists stored (sealed) blobs by ref prefix, for sweeps; it reads no
+// content.
+func (s *Sealer) List(ctx context.Context, prefix string) iter.Seq2[blob.Info, error] {
+	return s.blobs.List(ctx, prefix)
 }

@@ -20,7 +20,10 @@ import (
 //go:embed migrations/sqlite/*.sql
 var sqliteMigrations embed.FS
 
-type sqliteDialect struct{}
+type sqliteDialect struct {
+	path   string
+	common url.Values // connection parameters every handle uses
+}
 
 func (sqliteDialect) name() string { return "sqlite" }
 
@@ -82,7 +85,10 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 		return nil, fmt.Errorf("sqlstore: restrict %s: %w", path, err)
 	}
 
-	rq := common
+	rq := url.Values{}
+	for k, v := range common {
+		rq[k] = append([]string(nil), v...)
+	}
 	rq.Add("_pragma", "query_only(1)")
 	read, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
 	if err != nil {
@@ -91,9 +97,32 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 	}
 	read.SetMaxOpenConns(4)
 	return &Store{
-		dialect: sqliteDialect{},
+		dialect: sqliteDialect{path: path, common: common},
 		write:   write,
 		read:    read,
 		log:     log.With("component", "sqlstore"),
 	}, nil
+}
+
+// JobsDB opens a separate handle on the same database for the job queue,
+// which holds its single connection for itself.
+func (s *Store) JobsDB(ctx context.Context) (*sql.DB, error) {
+	d, ok := s.dialect.(sqliteDialect)
+	if !ok {
+		return nil, errors.New("sqlstore: jobs database: not SQLite")
+	}
+	q := url.Values{}
+	for k, v := range d.common {
+		q[k] = append([]string(nil), v...)
+	}
+	db, err := sql.Open("sqlite", "file:"+d.path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: jobs database: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: jobs database: %w", err)
+	}
+	return db, nil
 }

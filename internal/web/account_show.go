@@ -16,6 +16,8 @@ type accountData struct {
 	Email   string
 	IsAdmin bool
 
+	KeepCopyright bool // library setting: creator, copyright and credit stay in previews
+
 	NameValue string // what the name field holds
 	NameError string
 
@@ -92,6 +94,11 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 	}
 	d := accountData{Name: u.Name, Email: u.Email, NameValue: u.Name, IsAdmin: pr.Has(access.RoleAdmin),
 		MinPasswordLen: auth.MinPasswordLen}
+	settings, err := p.opts.Library.Settings(ctx, pr)
+	if err != nil {
+		return err
+	}
+	d.KeepCopyright = settings.KeepCopyright
 	now := time.Now()
 
 	sessions, err := p.opts.Auth.Sessions(ctx, pr.UserID)

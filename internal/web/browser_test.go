@@ -29,88 +29,9 @@ document.addEventListener("securitypolicyviolation", e =>
 // $SAFELIGHT_TEST_SCREENSHOTS (or a temporary directory) for people to look
 // at.
 func TestBrowser(t *testing.T) {
-	bin := os.Getenv("SAFELIGHT_TEST_BROWSER")
-	if bin == "" {
-		t.Skip("SAFELIGHT_TEST_BROWSER is unset: set it to a Chromium binary (such as /usr/bin/chromium) to run the browser test")
-	}
-	shots := os.Getenv("SAFELIGHT_TEST_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-
 	_, srv := newServer(t)
-	base := srv.URL // http://127.0.0.1:port
-
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	browserLog := &syncWriter{buf: &bytes.Buffer{}}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 860),
-		chromedp.CombinedOutput(browserLog),
-	)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
-	defer func() {
-		if t.Failed() {
-			t.Logf("browser output:\n%s", browserLog.String())
-		}
-	}()
-
-	must := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must("read "+sel, err)
-		return strings.TrimSpace(s)
-	}
-	location := func(want string) {
-		t.Helper()
-		loc, err := chromedp.Run(ctx, chromedp.Location())
-		must("location", err)
-		if got := strings.TrimPrefix(loc, base); got != want {
-			t.Fatalf("location = %q; want %q", got, want)
-		}
-	}
-	noCSPViolations := func(where string) {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || ["recorder missing"]`))
-		must("read CSP violations", err)
-		if len(v) > 0 {
-			t.Errorf("%s: Content-Security-Policy violations: %v", where, v)
-		}
-	}
-	screenshot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		must("screenshot "+name, err)
-		path := filepath.Join(shots, name+".png")
-		must("save screenshot", os.WriteFile(path, png, 0o644))
-		t.Logf("screenshot: %s", path)
-	}
-
-	// Start the browser and install the CSP recorder for every page.
-	must("start browser", chromedp.Do(ctx))
-	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder})
-	must("install CSP recorder", err)
+	c := startChrome(t, srv.URL)
+	ctx, base, must, text, location, noCSPViolations, screenshot := c.ctx, c.base, c.must, c.text, c.location, c.noCSPViolations, c.screenshot
 
 	// Sign up through the form.
 	must("open sign-up", chromedp.Do(ctx,
@@ -237,6 +158,141 @@ func TestBrowser(t *testing.T) {
 	must("phone 404", chromedp.Do(ctx, chromedp.Navigate(base+"/no/such/page"), chromedp.WaitVisible(chromedp.CSS("#error-heading"))))
 	screenshot("not-found-phone")
 	noCSPViolations("phone pages")
+}
+
+// chrome is a headless Chromium on one tab, with the helpers the browser
+// tests share.
+type chrome struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string // the server, http://127.0.0.1:port
+	shots string // where screenshots go
+}
+
+// startChrome starts Chromium ($SAFELIGHT_TEST_BROWSER; the test is skipped
+// when unset) with the CSP recorder installed in every page.
+func startChrome(t *testing.T, base string) *chrome {
+	t.Helper()
+	bin := os.Getenv("SAFELIGHT_TEST_BROWSER")
+	if bin == "" {
+		t.Skip("SAFELIGHT_TEST_BROWSER is unset: set it to a Chromium binary (such as /usr/bin/chromium) to run the browser test")
+	}
+	shots := os.Getenv("SAFELIGHT_TEST_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
+	t.Cleanup(cancel)
+	browserLog := &syncWriter{buf: &bytes.Buffer{}}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 860),
+		chromedp.CombinedOutput(browserLog),
+	)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+		if t.Failed() {
+			t.Logf("browser output:\n%s", browserLog.String())
+		}
+	})
+	c := &chrome{t: t, ctx: ctx, base: base, shots: shots}
+	c.must("start browser", chromedp.Do(ctx))
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder})
+	c.must("install CSP recorder", err)
+	return c
+}
+
+func (c *chrome) must(step string, err error) {
+	c.t.Helper()
+	if err != nil {
+		c.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// do runs steps, failing the test with step's name.
+func (c *chrome) do(step string, steps ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	c.must(step, chromedp.Do(c.ctx, steps...))
+}
+
+func (c *chrome) text(sel string) string {
+	c.t.Helper()
+	s, err := chromedp.Run(c.ctx, chromedp.Text(chromedp.CSS(sel)))
+	c.must("read "+sel, err)
+	return strings.TrimSpace(s)
+}
+
+// path is the current location without the server's address.
+func (c *chrome) path() string {
+	c.t.Helper()
+	loc, err := chromedp.Run(c.ctx, chromedp.Location())
+	c.must("location", err)
+	return strings.TrimPrefix(loc, c.base)
+}
+
+func (c *chrome) location(want string) {
+	c.t.Helper()
+	if got := c.path(); got != want {
+		c.t.Fatalf("location = %q; want %q", got, want)
+	}
+}
+
+// waitFor polls a JavaScript condition until it holds. Errors while a
+// page is being replaced (the expression ran in the old one) are retried.
+func (c *chrome) waitFor(step, condition string) {
+	c.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](condition))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s: still not true after 30 s: %s (last error: %v)", step, condition, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (c *chrome) noCSPViolations(where string) {
+	c.t.Helper()
+	v, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](`window.__cspViolations || ["recorder missing"]`))
+	c.must("read CSP violations", err)
+	if len(v) > 0 {
+		c.t.Errorf("%s: Content-Security-Policy violations: %v", where, v)
+	}
+}
+
+func (c *chrome) screenshot(name string) {
+	c.t.Helper()
+	png, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
+	c.must("screenshot "+name, err)
+	path := filepath.Join(c.shots, name+".png")
+	c.must("save screenshot", os.WriteFile(path, png, 0o644))
+	c.t.Logf("screenshot: %s", path)
+}
+
+// evaluate runs a JavaScript expression in the page.
+func evaluate[T any](c *chrome, expr string) T {
+	c.t.Helper()
+	v, err := chromedp.Run(c.ctx, chromedp.Evaluate[T](expr))
+	c.must("evaluate "+expr, err)
+	return v
 }
 
 // syncWriter lets the browser's output goroutine and the test share a

@@ -10,6 +10,11 @@ var flashes = map[string]string{
 	"password-changed": "Your password was changed. Every other device was signed out.",
 	"session-revoked":  "That device was signed out.",
 	"token-revoked":    "The token was revoked. Programs that use it can no longer connect.",
+
+	"asset-trashed":          "The photo was moved to the trash. You can restore it from there.",
+	"asset-restored":         "The photo is back in your library.",
+	"trash-emptied":          "The trash was emptied. Those photos are deleted for good.",
+	"library-settings-saved": "Your library settings were saved.",
 }
 
 func (p *Pages) flashCookieName() string {

@@ -1,5 +1,5 @@
 // Package web serves Safelight's HTML pages: sign-up, sign-in, the
-// library and the account page. Pages are rendered on the server with
+// library (grid, viewer, upload, trash) and the account page. Pages are rendered on the server with
 // html/template; templates, the stylesheet, the icon sprite and the few
 // small scripts are embedded in the binary and parsed once, in New.
 //
@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -29,6 +30,7 @@ import (
 	"safelight/internal/auth"
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
+	"safelight/internal/library"
 )
 
 //go:embed templates static
@@ -38,6 +40,7 @@ var files embed.FS
 type Options struct {
 	Auth      *auth.Service
 	Audit     *audit.Recorder
+	Library   *library.Service
 	Cookies   httpauth.Cookies
 	PublicURL string // scheme and host, no trailing slash; used in invitation links
 	Log       *slog.Logger
@@ -50,6 +53,7 @@ type Pages struct {
 	templates map[string]*template.Template // by page name
 	static    fs.FS                         // the embedded static directory
 	assets    map[string]string             // static file name → short content hash
+	importMap template.HTML                 // JSON import map: module path → hashed URL
 	icons     map[string]bool               // symbol ids in icons.svg
 }
 
@@ -59,7 +63,10 @@ type Pages struct {
 var pageSamples = map[string]any{
 	"login":   loginData{},
 	"signup":  signupData{},
-	"library": libraryData{},
+	"library": libraryData{Tiles: []tile{{Status: "ready"}, {Status: "processing"}, {Status: "failed"}}},
+	"upload":  uploadData{},
+	"asset":   assetData{Status: "ready", Groups: []detailGroup{{Rows: []detailRow{{List: []string{""}}}}}, Access: []accessRow{{}}},
+	"trash":   trashData{Items: []tile{{Status: "ready"}, {Status: "processing"}}},
 	"account": accountData{},
 	"error":   errorData{},
 }
@@ -67,8 +74,8 @@ var pageSamples = map[string]any{
 // New checks opts and parses the templates once. It fails on any template
 // error.
 func New(opts Options) (*Pages, error) {
-	if opts.Auth == nil || opts.Audit == nil {
-		return nil, errors.New("web: Options.Auth and Options.Audit are required")
+	if opts.Auth == nil || opts.Audit == nil || opts.Library == nil {
+		return nil, errors.New("web: Options.Auth, Options.Audit and Options.Library are required")
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -84,13 +91,16 @@ func New(opts Options) (*Pages, error) {
 	if p.assets, err = hashAssets(static); err != nil {
 		return nil, err
 	}
+	if p.importMap, err = importMap(p.assets); err != nil {
+		return nil, err
+	}
 	sprite, err := fs.ReadFile(static, "icons.svg")
 	if err != nil {
 		return nil, fmt.Errorf("web: icon sprite: %w", err)
 	}
 	p.icons = symbolIDs(sprite)
 
-	base, err := template.New("layout").Funcs(p.funcs()).ParseFS(files, "templates/layout.html")
+	base, err := template.New("layout").Funcs(p.funcs()).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
@@ -119,10 +129,17 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Page("POST /logout", access.Public, p.submitLogout)
 
 	rt.Page("GET /library", access.Authenticated, p.showLibrary)
+	rt.Page("GET /library/{id}", access.Authenticated, p.showAsset)
+	rt.Page("POST /library/{id}/trash", access.Authenticated, p.trashAsset)
+	rt.Page("POST /library/{id}/restore", access.Authenticated, p.restoreAsset)
+	rt.Page("GET /upload", access.Authenticated, p.showUpload)
+	rt.Page("GET /trash", access.Authenticated, p.showTrash)
+	rt.Page("POST /trash/empty", access.Authenticated, p.emptyTrash)
 
 	rt.Page("GET /account", access.Authenticated, p.showAccount)
 	rt.Page("POST /account/name", access.Authenticated, p.updateAccountName)
 	rt.Page("POST /account/password", access.Authenticated, p.updateAccountPassword)
+	rt.Page("POST /account/library-settings", access.Authenticated, p.updateAccountLibrarySettings)
 	rt.Page("POST /account/sessions/{id}/revoke", access.Authenticated, p.revokeAccountSession)
 	rt.Page("POST /account/tokens", access.Authenticated, p.createAccountToken)
 	rt.Page("POST /account/tokens/{id}/revoke", access.Authenticated, p.revokeAccountToken)
@@ -136,7 +153,7 @@ func (p *Pages) Register(rt *httpx.Router) {
 type view struct {
 	Title    string // the page part of <title>, before "· Safelight"
 	Page     string // page name, used as a body class
-	Nav      string // which navigation entry is current: "library", "account" or ""
+	Nav      string // which navigation entry is current: "library", "upload", "trash", "account" or ""
 	SignedIn bool
 	Nonce    string // CSP nonce of the request
 	Flash    string // one-line notice after a redirect
@@ -174,8 +191,9 @@ func (p *Pages) render(w http.ResponseWriter, status int, page string, v view) e
 
 func (p *Pages) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset": p.assetURL,
-		"icon":  p.icon,
+		"asset":     p.assetURL,
+		"icon":      p.icon,
+		"importMap": func() template.HTML { return p.importMap },
 	}
 }
 
@@ -187,6 +205,24 @@ func (p *Pages) assetURL(name string) (string, error) {
 		return "", fmt.Errorf("web: unknown static file %q", name)
 	}
 	return "/static/" + name + "?v=" + v, nil
+}
+
+// importMap maps every script module to its URL with the content hash, so
+// that modules importing each other ("./upload.js") also never mix an old
+// cached file with a new one. It is JSON from our own file names, with
+// <, > and & escaped by encoding/json: safe inside a <script> element.
+func importMap(assets map[string]string) (template.HTML, error) {
+	imports := make(map[string]string)
+	for name, v := range assets {
+		if strings.HasSuffix(name, ".js") {
+			imports["/static/"+name] = "/static/" + name + "?v=" + v
+		}
+	}
+	b, err := json.Marshal(map[string]any{"imports": imports})
+	if err != nil {
+		return "", fmt.Errorf("web: import map: %w", err)
+	}
+	return template.HTML(b), nil
 }
 
 // icon returns an inline <svg> that uses a symbol of the sprite. Icons are

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -57,16 +58,22 @@ func (r response) location() string { return r.header.Get("Location") }
 
 func (b *browser) do(method, path string, form url.Values, header http.Header) response {
 	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	if form == nil {
+		return b.send(method, path, nil, header)
 	}
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	for k, vs := range header {
+		h[k] = vs
+	}
+	return b.send(method, path, strings.NewReader(form.Encode()), h)
+}
+
+// send makes a request with any body.
+func (b *browser) send(method, path string, body io.Reader, header http.Header) response {
+	b.t.Helper()
 	req, err := http.NewRequestWithContext(b.t.Context(), method, b.base.String()+path, body)
 	if err != nil {
 		b.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
@@ -180,7 +187,7 @@ func checkPage(t *testing.T, r response) {
 			t.Errorf("%s: script with both src and a body", where)
 		case src != nil && !strings.HasPrefix(src[1], "/static/"):
 			t.Errorf("%s: script from %q; want a same-origin /static/ file", where, src[1])
-		case src == nil && (nonce == "" || n == nil || n[1] != nonce):
+		case src == nil && (nonce == "" || n == nil || html.UnescapeString(n[1]) != nonce):
 			t.Errorf("%s: inline script without the request's nonce: %s", where, s[0])
 		}
 	}
@@ -323,8 +330,7 @@ func TestSignUpSignInLibraryAccount(t *testing.T) {
 	r = b.get("/library")
 	wantStatus(t, r, http.StatusOK)
 	wantContains(t, r, "<title>Library · Safelight</title>", "Your library is empty", `id="library-grid"`,
-		`action="/logout"`, "Sign out", `href="/account"`, `aria-current="page"`)
-	wantNotContains(t, r, `type="file"`, ">Upload") // no upload control that does nothing yet
+		`action="/logout"`, "Sign out", `href="/account"`, `aria-current="page"`, `href="/upload"`, `href="/trash"`)
 
 	r = b.get("/account")
 	wantStatus(t, r, http.StatusOK)
@@ -673,7 +679,7 @@ func TestNotFound(t *testing.T) {
 	t.Parallel()
 	srv, signedIn := newAccount(t)
 	anon := newBrowser(t, srv)
-	for _, path := range []string{"/no/such/page", "/library/extra", "/account/"} {
+	for _, path := range []string{"/no/such/page", "/library/extra/more", "/account/"} {
 		r := anon.get(path)
 		wantStatus(t, r, http.StatusNotFound)
 		wantContains(t, r, "<title>Page not found · Safelight</title>", `class="brand"`, `<footer class="site-footer">`, "Error 404")
@@ -682,6 +688,11 @@ func TestNotFound(t *testing.T) {
 	r := signedIn.get("/no/such/page")
 	wantStatus(t, r, http.StatusNotFound)
 	wantContains(t, r, "Page not found", "Sign out", `href="/library"`)
+	for _, path := range []string{"/library/extra", "/library/0197a000-0000-7000-8000-000000000000", "/library/..%2F..%2Faccount"} {
+		r := signedIn.get(path)
+		wantStatus(t, r, http.StatusNotFound)
+		wantContains(t, r, "Page not found")
+	}
 	wantStatus(t, signedIn.post("/no/such/page", nil), http.StatusNotFound)
 
 	// API paths keep answering JSON.
@@ -786,6 +797,13 @@ func TestRoutePolicies(t *testing.T) {
 		"POST /signup":                       access.Public,
 		"POST /logout":                       access.Public,
 		"GET /library":                       access.Authenticated,
+		"GET /library/{id}":                  access.Authenticated,
+		"POST /library/{id}/trash":           access.Authenticated,
+		"POST /library/{id}/restore":         access.Authenticated,
+		"GET /upload":                        access.Authenticated,
+		"GET /trash":                         access.Authenticated,
+		"POST /trash/empty":                  access.Authenticated,
+		"POST /account/library-settings":     access.Authenticated,
 		"GET /account":                       access.Authenticated,
 		"POST /account/name":                 access.Authenticated,
 		"POST /account/password":             access.Authenticated,

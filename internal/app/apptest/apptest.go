@@ -28,6 +28,9 @@ func Start(t testing.TB, options ...string) (*app.App, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := a.StartJobs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { srv.Close(); a.Close() })
 	return a, srv
