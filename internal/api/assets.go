@@ -24,42 +24,42 @@ type gpsJSON struct {
 }
 
 type assetJSON struct {
-	ID            string    `json:"id"`
-	Status        string    `json:"status"`
-	FailureReason string    `json:"failure_reason,omitempty"`
-	Format        string    `json:"format"`
-	Width         int       `json:"width"`
-	Height        int       `json:"height"`
-	Size          int64     `json:"size"`
-	Filename      string    `json:"filename"`
-	SHA256        string    `json:"sha256"`
-	TakenAt       string    `json:"taken_at,omitempty"`
-	Camera        string    `json:"camera,omitempty"`
-	CameraMake    string    `json:"camera_make,omitempty"`
-	CameraModel   string    `json:"camera_model,omitempty"`
-	Lens          string    `json:"lens,omitempty"`
-	FocalLengthMM float64   `json:"focal_length_mm,omitempty"`
-	Aperture      float64   `json:"aperture,omitempty"`
-	ShutterSpeed  string    `json:"shutter_speed,omitempty"`
-	ExposureSecs  float64   `json:"exposure_seconds,omitempty"`
-	ISO           int       `json:"iso,omitempty"`
-	ColorProfile  string    `json:"color_profile,omitempty"`
-	Creator       string    `json:"creator,omitempty"`
-	Copyright     string    `json:"copyright,omitempty"`
-	Credit        string    `json:"credit,omitempty"`
-	Caption       string    `json:"caption,omitempty"`
-	Keywords      []string  `json:"keywords"`
-	GPS           *gpsJSON  `json:"gps,omitempty"`
-	ThumbURL      string    `json:"thumb_url"`
-	PreviewURL    string    `json:"preview_url"`
-	OriginalURL   string    `json:"original_url"`
-	ThumbWidth    int       `json:"thumb_width,omitempty"`
-	ThumbHeight   int       `json:"thumb_height,omitempty"`
-	PreviewWidth  int       `json:"preview_width,omitempty"`
-	PreviewHeight int       `json:"preview_height,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            string     `json:"id"`
+	Status        string     `json:"status"`
+	FailureReason string     `json:"failure_reason,omitempty"`
+	Format        string     `json:"format"`
+	Width         int        `json:"width"`
+	Height        int        `json:"height"`
+	Size          int64      `json:"size"`
+	Filename      string     `json:"filename"`
+	SHA256        string     `json:"sha256"`
+	TakenAt       string     `json:"taken_at,omitempty"`
+	Camera        string     `json:"camera,omitempty"`
+	CameraMake    string     `json:"camera_make,omitempty"`
+	CameraModel   string     `json:"camera_model,omitempty"`
+	Lens          string     `json:"lens,omitempty"`
+	FocalLengthMM float64    `json:"focal_length_mm,omitempty"`
+	Aperture      float64    `json:"aperture,omitempty"`
+	ShutterSpeed  string     `json:"shutter_speed,omitempty"`
+	ExposureSecs  float64    `json:"exposure_seconds,omitempty"`
+	ISO           int        `json:"iso,omitempty"`
+	ColorProfile  string     `json:"color_profile,omitempty"`
+	Creator       string     `json:"creator,omitempty"`
+	Copyright     string     `json:"copyright,omitempty"`
+	Credit        string     `json:"credit,omitempty"`
+	Caption       string     `json:"caption,omitempty"`
+	Keywords      []string   `json:"keywords"`
+	GPS           *gpsJSON   `json:"gps,omitempty"`
+	ThumbURL      string     `json:"thumb_url"`
+	PreviewURL    string     `json:"preview_url"`
+	OriginalURL   string     `json:"original_url"`
+	ThumbWidth    int        `json:"thumb_width,omitempty"`
+	ThumbHeight   int        `json:"thumb_height,omitempty"`
+	PreviewWidth  int        `json:"preview_width,omitempty"`
+	PreviewHeight int        `json:"preview_height,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
 	TrashedAt     *time.Time `json:"trashed_at,omitempty"`
-	Duplicate     bool      `json:"duplicate,omitempty"`
+	Duplicate     bool       `json:"duplicate,omitempty"`
 }
 
 // CameraName joins make and model the way photographers say it, without

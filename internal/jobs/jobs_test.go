@@ -38,7 +38,12 @@ func (r *recorder) Derive(ctx context.Context, id string) error {
 	}
 	return nil
 }
-func (r *recorder) PurgeTrash(context.Context) error   { r.mu.Lock(); r.purges++; r.mu.Unlock(); return nil }
+func (r *recorder) PurgeTrash(context.Context) error {
+	r.mu.Lock()
+	r.purges++
+	r.mu.Unlock()
+	return nil
+}
 func (r *recorder) Reconcile(context.Context) error    { return nil }
 func (r *recorder) SweepOrphans(context.Context) error { return nil }
 

@@ -95,14 +95,14 @@ type Asset struct {
 
 // Private is what only the owner sees of an asset.
 type Private struct {
-	Filename  string    `json:"filename"`
-	SHA256    string    `json:"sha256"`
-	Creator   string    `json:"creator,omitempty"`
-	Copyright string    `json:"copyright,omitempty"`
-	Credit    string    `json:"credit,omitempty"`
-	Caption   string    `json:"caption,omitempty"`
-	Keywords  []string  `json:"keywords,omitempty"`
-	GPS       *GPS      `json:"gps,omitempty"`
+	Filename  string   `json:"filename"`
+	SHA256    string   `json:"sha256"`
+	Creator   string   `json:"creator,omitempty"`
+	Copyright string   `json:"copyright,omitempty"`
+	Credit    string   `json:"credit,omitempty"`
+	Caption   string   `json:"caption,omitempty"`
+	Keywords  []string `json:"keywords,omitempty"`
+	GPS       *GPS     `json:"gps,omitempty"`
 }
 
 // GPS is where an image was taken, as recorded by the camera.
