@@ -65,6 +65,9 @@ func New(store Store, sealer *keys.Sealer, keyring *keys.Keyring, queue Queue, c
 	}
 }
 
+// SetClock replaces the clock; for tests of retention and sweeps.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 // Config returns the limits the service runs with.
 func (s *Service) Config() Config { return s.cfg }
 

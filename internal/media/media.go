@@ -197,7 +197,7 @@ func engineStart(opts StartOptions) (err error) {
 	// any image we accept, so such loads stay in memory. (Derive only uses
 	// sequential loads, which never go to disk; this covers everything
 	// else.) libvips reads the variable once, on first use.
-	if err := os.Setenv("VIPS_DISC_THRESHOLD_X", engineDiscThreshold); err != nil {
+	if err := os.Setenv("VIPS_DISC_THRESHOLD", engineDiscThreshold); err != nil {
 		return fmt.Errorf("media: start: %w", err)
 	}
 

@@ -194,8 +194,10 @@ func metaSetStr(dst *string, v string) {
 	}
 }
 
+// metaSetNum keeps the first plausible value: focal lengths, f-numbers and
+// shutter times all lie well within (1e-9, 1e6).
 func metaSetNum(dst *float64, v float64, ok bool) {
-	if *dst == 0 && ok && v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) {
+	if *dst == 0 && ok && v > 1e-9 && v < 1e6 {
 		*dst = v
 	}
 }

@@ -686,6 +686,9 @@ func metaCheckInvariants(t testing.TB, m Metadata) {
 			t.Errorf("%s = %v", name, v)
 		}
 	}
+	if (m.ExposureSeconds > 0) != (m.ExposureText != "") || strings.Contains(m.ExposureText, "-") {
+		t.Errorf("ExposureSeconds, ExposureText = %v, %q", m.ExposureSeconds, m.ExposureText)
+	}
 	if m.ISO < 0 {
 		t.Errorf("ISO = %d", m.ISO)
 	}

@@ -1,0 +1,37 @@
+package library
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCleanFilename(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"IMG_0001.JPG", "IMG_0001.JPG"},
+		{"C:\\Users\\ann\\shoot\\a.jpg", "a.jpg"},
+		{"../../etc/passwd", "passwd"},
+		{"bad\x00name\n.jpg", "badname.jpg"},
+		{"", "image"},
+		{"..", "image"},
+		{"  spaced.jpg  ", "spaced.jpg"},
+		{strings.Repeat("é", 200) + ".jpg", strings.Repeat("é", 127)},
+	} {
+		if got := cleanFilename(tt.in); got != tt.want {
+			t.Errorf("cleanFilename(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	c := Cursor{SortAt: time.Date(2024, 5, 1, 10, 0, 0, 123000, time.UTC), ID: "0197a000-0000-7000-8000-000000000001"}
+	got, err := decodeCursor(encodeCursor(c))
+	if err != nil || !got.SortAt.Equal(c.SortAt) || got.ID != c.ID {
+		t.Errorf("decodeCursor(encodeCursor(%v)) = %v, %v", c, got, err)
+	}
+	for _, bad := range []string{"!!", "bm90LWEtY3Vyc29y", encodeCursor(Cursor{ID: "x' OR 1=1"})} {
+		if _, err := decodeCursor(bad); err != ErrBadCursor {
+			t.Errorf("decodeCursor(%q) = %v; want ErrBadCursor", bad, err)
+		}
+	}
+}
