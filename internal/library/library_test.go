@@ -244,4 +244,3 @@ func TestReconcileEnqueuesStuckAssets(t *testing.T) {
 		t.Errorf("stuck asset after reconcile = %s; want ready", got.Status)
 	}
 }
-
