@@ -17,7 +17,7 @@ import (
 )
 
 // buildBinary compiles cmd/safelight once per test run.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary; skipped in -short mode")
@@ -142,7 +142,7 @@ type served struct {
 
 // startServe runs "safelight serve" on a free loopback port and waits until
 // it answers.
-func startServe(t *testing.T, bin, data string) served {
+func startServe(t testing.TB, bin, data string) served {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)

@@ -99,7 +99,7 @@ func (s *Service) Ingest(ctx context.Context, p *access.Principal, up Upload) (a
 	}
 	defer s.memory.Release(reserve)
 
-	data, err := readAll(up.Body, s.cfg.MaxUploadBytes, reserve)
+	data, err := readAll(up.Body, s.cfg.MaxUploadBytes, up.SizeHint)
 	if err != nil {
 		return Asset{}, false, err
 	}

@@ -215,7 +215,7 @@ func TestLibraryGridAndViewer(t *testing.T) {
 	// What the camera recorded, in the words photographers use.
 	wantContains(t, r, `<p class="viewer-summary">35 mm · f/2.8 · 1/250 s · ISO 400</p>`,
 		"<dt>Camera</dt>", ">"+exifCamera+"<", ">"+exifLens+"<", ">35 mm<", ">f/2.8<", ">1/250 s<", ">400<",
-		">"+exifTaken+"<", ">"+exifArtist+"<", ">"+exifCopy+"<", ">"+exifPosition+"<", ">34 m<",
+		">"+strings.ReplaceAll(exifTaken, "+", "&#43;")+"<", ">"+exifArtist+"<", ">"+exifCopy+"<", ">"+exifPosition+"<", ">34 m<",
 		"900 × 600 px · 0.5 MP")
 
 	// Downloading the original shows in "Who saw this image".

@@ -90,10 +90,10 @@ func humanBytes(n int64) string {
 		v /= 1024
 		i++
 	}
-	if v >= 100 || v == math.Trunc(v) {
-		return strconv.FormatFloat(math.Round(v), 'f', -1, 64) + " " + units[i]
+	if r := math.Round(v*10) / 10; v < 100 && r != math.Trunc(r) {
+		return strconv.FormatFloat(r, 'f', 1, 64) + " " + units[i]
 	}
-	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i]
+	return strconv.FormatFloat(math.Round(v), 'f', -1, 64) + " " + units[i]
 }
 
 // formatNames are the names photographers use for the formats the

@@ -25,6 +25,8 @@ func TestHumanBytes(t *testing.T) {
 		{12_900_000, "12.3 MB"},
 		{150 << 20, "150 MB"},
 		{3 << 30, "3 GB"},
+		{27640, "27 KB"},
+		{104_815_000, "100 MB"},
 	}
 	for _, tt := range tests {
 		if got := humanBytes(tt.n); got != tt.want {

@@ -19,18 +19,20 @@ export function formatBytes(n) {
     v /= 1024;
     i++;
   }
-  const shown = v >= 100 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1);
+  const r = Math.round(v * 10) / 10;
+  const shown = v >= 100 || Number.isInteger(r) ? Math.round(v) : r.toFixed(1);
   return shown + " " + units[i];
 }
 
-// formatDuration words a time left in seconds, roughly.
-export function formatDuration(s) {
-  if (s < 10) return "a few seconds";
-  if (s < 60) return Math.ceil(s / 10) * 10 + " seconds";
+// timeLeft words a time left in seconds, roughly: "a few seconds left",
+// "about 40 seconds left", "about 3 minutes left".
+export function timeLeft(s) {
+  if (s < 10) return "a few seconds left";
+  if (s < 60) return "about " + Math.ceil(s / 10) * 10 + " seconds left";
   const m = Math.round(s / 60);
-  if (m < 60) return m === 1 ? "1 minute" : m + " minutes";
+  if (m < 60) return "about " + (m === 1 ? "1 minute" : m + " minutes") + " left";
   const h = Math.floor(m / 60);
-  return h + (h === 1 ? " hour " : " hours ") + (m % 60) + " min";
+  return "about " + h + (h === 1 ? " hour " : " hours ") + (m % 60) + " min left";
 }
 
 // sentence turns the API's message ("the file is larger than the 200 MB
@@ -369,7 +371,7 @@ export class UploadTray {
       title = "Uploading · " + uploaded + " of " + s.total + " done";
       meta = formatBytes(Math.round(s.sent)) + " of " + formatBytes(s.bytes);
       if (s.speed > 0) meta += " · " + formatBytes(Math.round(s.speed)) + "/s";
-      if (s.eta > 0) meta += " · about " + formatDuration(s.eta) + " left";
+      if (s.eta > 0) meta += " · " + timeLeft(s.eta);
     } else {
       const parts = [];
       if (s.done) parts.push(plural(s.done, "photo", "photos") + " uploaded");
