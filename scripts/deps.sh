@@ -2,13 +2,15 @@
 # Installs what Safelight needs from Debian's packages, and only what is
 # missing. Usage: scripts/deps.sh run|test
 #   run:  libvips-dev, pkg-config, gcc (cgo)
-#   test: the above, plus chromium (browser tests), age (interop tests)
+#   test: the above, plus chromium (browser tests), age (interop tests),
+#         libvips-tools (vipsthumbnail, the benchmark baseline), the goexif
+#         camera samples (metadata reference files)
 #         and libimage-exiftool-perl (metadata reference reader)
 set -euo pipefail
 
 want=(libvips-dev pkg-config gcc ca-certificates)
 if [[ "${1:-run}" == test ]]; then
-  want+=(chromium age libimage-exiftool-perl)
+  want+=(chromium age libimage-exiftool-perl golang-github-rwcarlsen-goexif-dev libvips-tools)
 fi
 
 missing=()

@@ -11,6 +11,7 @@ scripts/deps.sh test
 # (saying so) only when it is not; here every one of them is set.
 export SAFELIGHT_TEST_BROWSER=${SAFELIGHT_TEST_BROWSER:-/usr/bin/chromium}
 export SAFELIGHT_TEST_AGE_CLI=${SAFELIGHT_TEST_AGE_CLI:-$(command -v age)}
+export SAFELIGHT_TEST_EXIFTOOL=${SAFELIGHT_TEST_EXIFTOOL:-$(command -v exiftool)}
 export SAFELIGHT_TEST_SCREENSHOTS=${SAFELIGHT_TEST_SCREENSHOTS:-$PWD/testout/screenshots}
 mkdir -p "$SAFELIGHT_TEST_SCREENSHOTS"
 
