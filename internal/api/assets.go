@@ -62,21 +62,6 @@ type assetJSON struct {
 	Duplicate     bool       `json:"duplicate,omitempty"`
 }
 
-// CameraName joins make and model the way photographers say it, without
-// repeating the make when the model already starts with it ("Canon",
-// "Canon EOS R5" → "Canon EOS R5"; "FUJIFILM", "X-T4" → "FUJIFILM X-T4").
-func CameraName(make_, model string) string {
-	make_, model = strings.TrimSpace(make_), strings.TrimSpace(model)
-	first, _, _ := strings.Cut(make_, " ")
-	switch {
-	case model == "":
-		return make_
-	case make_ == "" || strings.HasPrefix(strings.ToLower(model), strings.ToLower(first)):
-		return model
-	}
-	return make_ + " " + model
-}
-
 // FormatTakenAt writes a capture time as RFC 3339 with its offset when
 // the camera recorded one, and as a bare local date-time otherwise.
 func FormatTakenAt(a library.Asset) string {
@@ -96,7 +81,7 @@ func toAssetJSON(a library.Asset) assetJSON {
 		ID: a.ID, Status: string(a.Status), FailureReason: a.FailureReason, Format: string(a.Format),
 		Width: a.Width, Height: a.Height, Size: a.Size,
 		Filename: a.Private.Filename, SHA256: a.Private.SHA256, TakenAt: FormatTakenAt(a),
-		Camera: CameraName(a.CameraMake, a.CameraModel), CameraMake: a.CameraMake, CameraModel: a.CameraModel,
+		Camera: a.Camera(), CameraMake: a.CameraMake, CameraModel: a.CameraModel,
 		Lens: a.Lens, FocalLengthMM: a.FocalLengthMM, Aperture: a.FNumber, ShutterSpeed: a.ExposureText,
 		ExposureSecs: a.ExposureSeconds, ISO: a.ISO, ColorProfile: a.ColorProfile,
 		Creator: a.Private.Creator, Copyright: a.Private.Copyright, Credit: a.Private.Credit,

@@ -15,18 +15,3 @@ func TestAttachment(t *testing.T) {
 		}
 	}
 }
-
-func TestCameraName(t *testing.T) {
-	for _, tt := range []struct{ make_, model, want string }{
-		{"Canon", "Canon EOS R5", "Canon EOS R5"},
-		{"FUJIFILM", "X-T4", "FUJIFILM X-T4"},
-		{"NIKON CORPORATION", "NIKON D750", "NIKON D750"},
-		{"", "iPhone 15", "iPhone 15"},
-		{"Leica", "", "Leica"},
-		{"", "", ""},
-	} {
-		if got := CameraName(tt.make_, tt.model); got != tt.want {
-			t.Errorf("CameraName(%q, %q) = %q; want %q", tt.make_, tt.model, got, tt.want)
-		}
-	}
-}

@@ -35,10 +35,16 @@ type Content struct {
 // log calls for it: every original download, and any content seen by
 // someone other than the owner. Thumb and preview are ErrNotReady until the
 // derivatives exist.
+//
+// In the trash only the thumb stays visible (to the owner, for the trash
+// page); preview and original answer not found until the asset is restored.
 func (s *Service) Open(ctx context.Context, p *access.Principal, id string, kind Kind) (*Content, error) {
-	a, err := s.Get(ctx, p, id)
+	a, err := s.load(ctx, p, id)
 	if err != nil {
 		return nil, err
+	}
+	if !a.TrashedAt.IsZero() && (kind != Thumb || p.UserID != a.OwnerID) {
+		return nil, ErrNotFound
 	}
 	var ref blob.Ref
 	ctype := "image/jpeg"
@@ -230,9 +236,15 @@ func (s *Service) Derive(ctx context.Context, id string) error {
 		opts.Copyright = &media.Copyright{Creator: a.Private.Creator, Notice: a.Private.Copyright, Credit: a.Private.Credit}
 	}
 	ds, err := media.Derive(data, opts)
-	if errors.Is(err, media.ErrUndecodable) {
-		now := s.now().UTC()
-		if err := s.store.SetAssetFailed(ctx, id, "the file is damaged or not a complete image, so no previews could be made; the original was removed", now); err != nil {
+	if errors.Is(err, media.ErrUndecodable) || errors.Is(err, media.ErrTooManyPixels) {
+		// Retrying cannot help: the asset ends failed, with a reason the
+		// owner can act on, and its original is not kept.
+		reason := "the file is damaged or not a complete image, so no previews could be made; the original was removed"
+		var re *media.RefusedError
+		if errors.Is(err, media.ErrTooManyPixels) && errors.As(err, &re) {
+			reason = re.Reason + "; the original was removed"
+		}
+		if err := s.store.SetAssetFailed(ctx, id, reason, s.now().UTC()); err != nil {
 			return err
 		}
 		s.deleteBlobs(ctx, a.OriginalRef)

@@ -35,3 +35,18 @@ func TestCursorRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestCamera(t *testing.T) {
+	for _, tt := range []struct{ make_, model, want string }{
+		{"Canon", "Canon EOS R5", "Canon EOS R5"},
+		{"FUJIFILM", "X-T4", "FUJIFILM X-T4"},
+		{"NIKON CORPORATION", "NIKON D750", "NIKON D750"},
+		{"", "iPhone 15", "iPhone 15"},
+		{"Leica", "", "Leica"},
+		{"", "", ""},
+	} {
+		if got := (Asset{CameraMake: tt.make_, CameraModel: tt.model}).Camera(); got != tt.want {
+			t.Errorf("Camera(%q, %q) = %q; want %q", tt.make_, tt.model, got, tt.want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"safelight/internal/blob"
@@ -91,6 +92,21 @@ type Asset struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	TrashedAt time.Time // zero unless in the trash
+}
+
+// Camera joins make and model the way photographers say it, without
+// repeating the make when the model already starts with it ("Canon",
+// "Canon EOS R5" → "Canon EOS R5"; "FUJIFILM", "X-T4" → "FUJIFILM X-T4").
+func (a Asset) Camera() string {
+	make_, model := strings.TrimSpace(a.CameraMake), strings.TrimSpace(a.CameraModel)
+	first, _, _ := strings.Cut(make_, " ")
+	switch {
+	case model == "":
+		return make_
+	case make_ == "" || strings.HasPrefix(strings.ToLower(model), strings.ToLower(first)):
+		return model
+	}
+	return make_ + " " + model
 }
 
 // Private is what only the owner sees of an asset.

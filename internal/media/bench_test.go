@@ -44,7 +44,7 @@ func deriveBenchSetup(b *testing.B, dir string) []deriveBenchPhoto {
 	if _, err := exec.LookPath("vipsthumbnail"); err != nil {
 		b.Fatal("vipsthumbnail not found: the baseline needs it (Debian: apt-get install libvips-tools)")
 	}
-	adobe, err := filepath.Abs("testdata/AdobeRGB1998.icc")
+	adobe, err := filepath.Abs("testdata/derive/AdobeRGB1998.icc")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -250,7 +250,7 @@ func TestDeriveOrientation(t *testing.T) {
 // clearly different.
 func TestDeriveColourManaged(t *testing.T) {
 	engineTestStart(t)
-	adobe, err := filepath.Abs("testdata/AdobeRGB1998.icc")
+	adobe, err := filepath.Abs("testdata/derive/AdobeRGB1998.icc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +526,7 @@ var deriveTestSecrets = []string{
 // comment and an Adobe RGB profile.
 func TestDeriveStripsMetadata(t *testing.T) {
 	engineTestStart(t)
-	data := probeTestFile(t, "metadata-rich.jpg")
+	data := probeTestFile(t, "derive/metadata-rich.jpg")
 	// The fixture must carry what the test says is removed.
 	in, err := vips.NewImageFromBuffer(data)
 	if err != nil {
@@ -584,7 +584,7 @@ type deriveTestXMP struct {
 
 func TestDeriveCopyright(t *testing.T) {
 	engineTestStart(t)
-	data := probeTestFile(t, "metadata-rich.jpg")
+	data := probeTestFile(t, "derive/metadata-rich.jpg")
 	cases := []struct {
 		name         string
 		c            Copyright
@@ -778,10 +778,10 @@ func TestDeriveChecksLimit(t *testing.T) {
 	img.Close()
 	_, err := Derive(data, DeriveOptions{Limits: Limits{MaxPixels: 50000}})
 	var refused *RefusedError
-	if !errors.As(err, &refused) || refused.Reason != "the image is 300 × 200 pixels; the limit is 0.05 megapixels" {
-		t.Errorf("Derive(300×200, limit 50000) = %v; want the pixel limit refusal", err)
+	if !errors.As(err, &refused) || refused.Reason != "the image is 300 × 200 pixels; the limit is 0.05 megapixels" || !errors.Is(err, ErrTooManyPixels) {
+		t.Errorf("Derive(300×200, limit 50000) = %v; want the pixel limit refusal wrapping ErrTooManyPixels", err)
 	}
-	if _, err := Derive(probeTestFile(t, "drawing.svg"), DeriveOptions{}); !errors.As(err, &refused) {
+	if _, err := Derive(probeTestFile(t, "probe/drawing.svg"), DeriveOptions{}); !errors.As(err, &refused) {
 		t.Errorf("Derive(SVG) = %v; want a *RefusedError", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -82,7 +83,7 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 	engineTestStart(t)
 	for _, name := range []string{"drawing.svg", "doc.pdf", "anim.gif"} {
 		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile("testdata/" + name)
+			data, err := os.ReadFile(filepath.Join("testdata", "probe", name))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -111,6 +111,10 @@ func (e *RefusedError) Unwrap() error { return e.cause }
 // be shown; callers mark the asset failed.
 var ErrUndecodable = errors.New("media: image data cannot be decoded")
 
+// ErrTooManyPixels is wrapped by the RefusedError of an image whose header
+// claims more pixels than the limit allows.
+var ErrTooManyPixels = errors.New("media: too many pixels")
+
 const (
 	probeReasonDamaged  = "not an image we can read: the file is damaged or truncated"
 	probeReasonMismatch = "not an image we can read: its contents do not match its %s signature"
@@ -314,10 +318,6 @@ func probeHeader(data []byte, lim Limits) (Info, *vips.ImageRef, error) {
 	}
 	return info, img, nil
 }
-
-// ErrTooManyPixels is wrapped by the RefusedError of an image whose header
-// claims more pixels than the limit allows.
-var ErrTooManyPixels = errors.New("media: too many pixels")
 
 func probeCheckPixels(w, h int, lim Limits) error {
 	if w <= 0 || h <= 0 {

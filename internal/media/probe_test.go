@@ -269,22 +269,22 @@ func TestProbeRefusesHostileFiles(t *testing.T) {
 	defer img.Close()
 	jpeg := probeTestEncode(t, img, FormatJPEG)
 	cases := []struct {
-		name       string
-		data       []byte
-		want       string
-		undecoding bool // the refusal also wraps ErrUndecodable
+		name  string
+		data  []byte
+		want  string
+		wraps error // a sentinel the refusal wraps, or nil
 	}{
-		{"drawing.svg", probeTestFile(t, "drawing.svg"), "not an image we can read (it looks like an SVG drawing)", false},
-		{"page.html", probeTestFile(t, "page.html"), "not an image we can read (it looks like a web page)", false},
-		{"x.jpg (text)", probeTestFile(t, "x.jpg"), "not an image we can read (it looks like text)", false},
-		{"doc.pdf", probeTestFile(t, "doc.pdf"), "not an image we can read (it looks like a PDF document)", false},
-		{"archive.zip", probeTestFile(t, "archive.zip"), "not an image we can read (it looks like a ZIP archive)", false},
-		{"anim.gif", probeTestFile(t, "anim.gif"), "not an image we can read (it looks like a GIF image, which is not supported)", false},
-		{"empty.jpg", probeTestFile(t, "empty.jpg"), "not an image we can read (the file is empty)", false},
-		{"first 200 bytes of a JPEG", jpeg[:200], probeReasonDamaged, true},
-		{"JPEG signature then HTML", append([]byte("\xff\xd8\xff\xe0"), probeTestFile(t, "page.html")...), probeReasonDamaged, true},
-		{"PNG signature then text", append([]byte("\x89PNG\r\n\x1a\n"), probeTestFile(t, "x.jpg")...), probeReasonDamaged, true},
-		{"pixel bomb", probeTestPNGHeader(t, 100000, 100000), "the image is 100000 × 100000 pixels; the limit is 250 megapixels", false},
+		{"drawing.svg", probeTestFile(t, "probe/drawing.svg"), "not an image we can read (it looks like an SVG drawing)", nil},
+		{"page.html", probeTestFile(t, "probe/page.html"), "not an image we can read (it looks like a web page)", nil},
+		{"x.jpg (text)", probeTestFile(t, "probe/x.jpg"), "not an image we can read (it looks like text)", nil},
+		{"doc.pdf", probeTestFile(t, "probe/doc.pdf"), "not an image we can read (it looks like a PDF document)", nil},
+		{"archive.zip", probeTestFile(t, "probe/archive.zip"), "not an image we can read (it looks like a ZIP archive)", nil},
+		{"anim.gif", probeTestFile(t, "probe/anim.gif"), "not an image we can read (it looks like a GIF image, which is not supported)", nil},
+		{"empty.jpg", probeTestFile(t, "probe/empty.jpg"), "not an image we can read (the file is empty)", nil},
+		{"first 200 bytes of a JPEG", jpeg[:200], probeReasonDamaged, ErrUndecodable},
+		{"JPEG signature then HTML", append([]byte("\xff\xd8\xff\xe0"), probeTestFile(t, "probe/page.html")...), probeReasonDamaged, ErrUndecodable},
+		{"PNG signature then text", append([]byte("\x89PNG\r\n\x1a\n"), probeTestFile(t, "probe/x.jpg")...), probeReasonDamaged, ErrUndecodable},
+		{"pixel bomb", probeTestPNGHeader(t, 100000, 100000), "the image is 100000 × 100000 pixels; the limit is 250 megapixels", ErrTooManyPixels},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -296,8 +296,10 @@ func TestProbeRefusesHostileFiles(t *testing.T) {
 			if refused.Reason != c.want || err.Error() != c.want {
 				t.Errorf("Probe(%s) error = %q; want %q", c.name, err, c.want)
 			}
-			if errors.Is(err, ErrUndecodable) != c.undecoding {
-				t.Errorf("errors.Is(Probe(%s), ErrUndecodable) = %v; want %v", c.name, !c.undecoding, c.undecoding)
+			for _, sentinel := range []error{ErrUndecodable, ErrTooManyPixels} {
+				if got, want := errors.Is(err, sentinel), sentinel == c.wraps; got != want {
+					t.Errorf("errors.Is(Probe(%s), %v) = %v; want %v", c.name, sentinel, got, want)
+				}
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -76,6 +78,12 @@ func TestBrowserLibrary(t *testing.T) {
 		c.must("write photo", os.WriteFile(path, cameraJPEG(t, s[0], s[1], i+1, 20-i), 0o644))
 		photos = append(photos, path)
 	}
+	// People who ask for reduced motion get no transitions: screenshots
+	// then show finished states, and the CSS that honours it is exercised.
+	_, err := chromedp.Call(c.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
+	})
+	c.must("reduce motion", err)
 	notes := filepath.Join(dir, "notes.txt")
 	c.must("write notes", os.WriteFile(notes, []byte("Shot list for Saturday: the harbour at dawn.\n"), 0o644))
 
@@ -102,7 +110,7 @@ func TestBrowserLibrary(t *testing.T) {
 
 	// Upload through the file input, with uploads slowed to 120 KB/s so
 	// that their progress can be watched.
-	_, err := chromedp.Call(c.ctx, network.Enable, network.EnableParams{})
+	_, err = chromedp.Call(c.ctx, network.Enable, network.EnableParams{})
 	c.must("enable network", err)
 	_, err = chromedp.Call(c.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
 		MatchedNetworkConditions: []*network.Conditions{{URLPattern: base + "/api/v1/assets", UploadThroughput: 120 << 10, DownloadThroughput: -1}},
@@ -330,14 +338,43 @@ func TestBrowserLibrary(t *testing.T) {
 	c.noCSPViolations("library drop")
 	c.screenshot("library-uploaded")
 
+	// More than a page of photos: the grid starts with the first 60 (some
+	// maybe still processing, which turn into thumbnails by themselves)
+	// and brings the rest through the API when scrolled to the end.
+	api := newBrowser(t, srv)
+	signIn(t, api, "ada@example.com", password)
+	for i := range 60 {
+		if status, _ := api.upload(fmt.Sprintf("roll-%02d.jpg", i), testJPEG(t, 480, 320, 100+i)); status != http.StatusCreated {
+			t.Fatalf("upload roll-%02d.jpg: %d", i, status)
+		}
+	}
+	c.do("library with more", chromedp.Navigate(base+"/library"), chromedp.WaitVisible(chromedp.CSS("#library-more")))
+	c.waitFor("library script", `document.querySelector("#library").dataset.ready === "true"`)
+	if n := evaluate[int](c, `document.querySelectorAll("#grid .tile").length`); n != 60 {
+		t.Errorf("first page shows %d photos; want 60", n)
+	}
+	evaluate[bool](c, `(window.scrollTo(0, document.documentElement.scrollHeight), true)`)
+	c.waitFor("the rest arrives", `document.querySelectorAll("#grid .tile").length === 67 && !document.querySelector("#grid-more")`)
+	c.waitFor("every photo ready", `document.querySelectorAll('#grid .tile[data-status="ready"] img').length === 67`)
+	want := evaluate[[]string](c, `fetch("/api/v1/assets?limit=200").then(r => r.json()).then(j => j.items.map(a => a.id))`, chromedp.EvalAwaitPromise)
+	got := evaluate[[]string](c, `[...document.querySelectorAll("#grid .tile")].map(t => t.dataset.id)`)
+	if !slices.Equal(got, want) {
+		t.Errorf("grid after scrolling:\n%v\nwant the library's order:\n%v", got, want)
+	}
+	if problems := evaluate[string](c, checkJustified); problems != "" {
+		t.Errorf("grid not justified after scrolling: %s", problems)
+	}
+	c.noCSPViolations("library scrolled")
+
 	// Phone width.
 	c.do("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 	c.do("phone library", chromedp.Navigate(base+"/library"), chromedp.WaitVisible(chromedp.CSS("#grid")))
-	c.waitFor("phone thumbnails", `[...document.querySelectorAll("#grid .tile img")].every(i => i.complete && i.naturalWidth > 0)`)
+	c.waitFor("phone thumbnails", `[...document.querySelectorAll("#grid .tile img")]
+	  .filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete && i.naturalWidth > 0)`)
 	if problems := evaluate[string](c, checkJustified); problems != "" {
 		t.Errorf("phone grid not justified: %s", problems)
 	}
-	c.screenshot("library-grid-phone")
+	c.viewportShot("library-grid-phone")
 	c.do("phone viewer", chromedp.Navigate(base+"/library/"+ids[0]+"?info=1"), chromedp.WaitVisible(chromedp.CSS("#viewer-image")))
 	c.waitFor("phone preview", `document.querySelector("#viewer-image").naturalWidth > 0`)
 	c.screenshot("viewer-phone")

@@ -287,10 +287,20 @@ func (c *chrome) screenshot(name string) {
 	c.t.Logf("screenshot: %s", path)
 }
 
-// evaluate runs a JavaScript expression in the page.
-func evaluate[T any](c *chrome, expr string) T {
+// viewportShot saves what the window shows, not the whole page.
+func (c *chrome) viewportShot(name string) {
 	c.t.Helper()
-	v, err := chromedp.Run(c.ctx, chromedp.Evaluate[T](expr))
+	png, err := chromedp.Run(c.ctx, chromedp.CaptureScreenshot())
+	c.must("screenshot "+name, err)
+	path := filepath.Join(c.shots, name+".png")
+	c.must("save screenshot", os.WriteFile(path, png, 0o644))
+	c.t.Logf("screenshot: %s", path)
+}
+
+// evaluate runs a JavaScript expression in the page.
+func evaluate[T any](c *chrome, expr string, opts ...chromedp.EvaluateOption) T {
+	c.t.Helper()
+	v, err := chromedp.Run(c.ctx, chromedp.Evaluate[T](expr, opts...))
 	c.must("evaluate "+expr, err)
 	return v
 }

@@ -374,11 +374,7 @@ func TestTrashRestoreAndEmpty(t *testing.T) {
 	wantContains(t, r, `id="trash-`+drop.ID+`"`, `action="/library/`+drop.ID+`/restore"`, "drop.jpg",
 		"Deleted <time", "Delete 1 photo for good?", `action="/trash/empty"`, "Items in the trash are deleted for good after 30 days.")
 	wantNotContains(t, r, keep.ID, "The trash is empty")
-	// Its thumbnail still shows, so that people recognise what they restore.
 	wantContains(t, r, fmt.Sprintf(`<img src="%s" width="%d" height="%d" loading="lazy"`, drop.ThumbURL, drop.ThumbWidth, drop.ThumbHeight))
-	if th := b.do(http.MethodGet, drop.ThumbURL, nil, nil); th.status != http.StatusOK {
-		t.Errorf("GET thumbnail of a photo in the trash: %d; want 200", th.status)
-	}
 
 	// Restore: back in the library, in its place.
 	wantRedirect(t, b.post("/library/"+drop.ID+"/restore", nil), "/trash")
@@ -444,5 +440,29 @@ func TestLibrarySettings(t *testing.T) {
 	wantRedirect(t, b.post("/account/library-settings", form("keep_copyright", "on")), "/account#library-settings")
 	if !checked() || !apiSetting() {
 		t.Error("keep copyright off after saving the form ticked")
+	}
+}
+
+// The trash shows each photo's thumbnail, so that people recognise what
+// they restore or delete for good: its owner can still load it, nobody
+// else can, and the preview and original stay out of reach until the
+// photo is restored.
+func TestTrashShowsThumbnails(t *testing.T) {
+	t.Parallel()
+	srv, ada := newAccount(t)
+	grace := secondAccount(t, srv, ada)
+	a := ada.uploadReady(map[string][]byte{"gone.jpg": testJPEG(t, 400, 300, 9)}, "gone.jpg")[0]
+	wantRedirect(t, ada.post("/library/"+a.ID+"/trash", nil), "/library")
+	wantContains(t, ada.get("/trash"), `<img src="`+a.ThumbURL+`"`)
+	if r := ada.do(http.MethodGet, a.ThumbURL, nil, nil); r.status != http.StatusOK || r.header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("owner: GET thumbnail of a photo in the trash: %d %q; want 200 image/jpeg", r.status, r.header.Get("Content-Type"))
+	}
+	if r := grace.do(http.MethodGet, a.ThumbURL, nil, nil); r.status != http.StatusNotFound {
+		t.Errorf("someone else: GET thumbnail of a photo in the trash: %d; want 404", r.status)
+	}
+	for _, u := range []string{a.PreviewURL, a.OriginalURL} {
+		if r := ada.do(http.MethodGet, u, nil, nil); r.status != http.StatusNotFound {
+			t.Errorf("owner: GET %s of a photo in the trash: %d; want 404", u, r.status)
+		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"safelight/internal/api"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
 )
@@ -209,7 +208,7 @@ func details(a library.Asset) []detailGroup {
 	taken, note := takenAt(a)
 	add("Capture",
 		detailRow{Label: "Taken", Value: taken, Note: note},
-		detailRow{Label: "Camera", Value: api.CameraName(a.CameraMake, a.CameraModel)},
+		detailRow{Label: "Camera", Value: a.Camera()},
 		detailRow{Label: "Lens", Value: a.Lens},
 		detailRow{Label: "Focal length", Value: e.Focal},
 		detailRow{Label: "Aperture", Value: e.Aperture},

@@ -59,6 +59,7 @@ if (more) {
 async function loadMore() {
   if (loading || !cursor) return;
   loading = true;
+  let ok = false;
   const link = more.querySelector("a");
   link.textContent = "Loading…";
   try {
@@ -82,13 +83,15 @@ async function loadMore() {
       link.textContent = "Show more photos";
       link.href = "/library?cursor=" + encodeURIComponent(cursor);
     }
+    ok = true;
   } catch {
     link.textContent = "Could not load more photos. Try again";
   } finally {
     loading = false;
   }
-  // A tall window may still show the end of the grid: keep going.
-  if (cursor && more.isConnected && more.getBoundingClientRect().top < innerHeight + 800) loadMore();
+  // A tall window may still show the end of the grid: keep going (after
+  // a failure, only when asked).
+  if (ok && cursor && more.isConnected && more.getBoundingClientRect().top < innerHeight + 800) loadMore();
 }
 
 // insert puts a newly uploaded photo where the library's order has it:
