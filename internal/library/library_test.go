@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -230,13 +231,27 @@ func TestReconcileEnqueuesStuckAssets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := time.Now().Add(-time.Hour).UTC()
+	// Created just now, so that the reconciler's own periodic run leaves it
+	// alone until this test moves the clock.
+	now := time.Now().UTC()
 	stuck := library.Asset{ID: "0197a000-0000-7000-8000-0000000000aa", OwnerID: f.owner.UserID, Status: library.StatusProcessing,
 		Format: "jpeg", Width: 300, Height: 200, Size: int64(len(data)), SealedPrivate: priv, ContentMAC: []byte("m"),
-		OriginalRef: ref, SortAt: old, CreatedAt: old, UpdatedAt: old}
+		OriginalRef: ref, SortAt: now, CreatedAt: now, UpdatedAt: now}
 	if err := f.app.Store().CreateAsset(t.Context(), stuck); err != nil {
 		t.Fatal(err)
 	}
+	// Until ready, thumb and preview are not there; the original is.
+	for _, k := range []library.Kind{library.Thumb, library.Preview} {
+		if _, err := f.lib.Open(t.Context(), f.owner, stuck.ID, k); !errors.Is(err, library.ErrNotReady) {
+			t.Errorf("Open(%s) while processing = %v; want ErrNotReady", k, err)
+		}
+	}
+	if c, err := f.lib.Open(t.Context(), f.owner, stuck.ID, library.Original); err != nil {
+		t.Errorf("Open(original) while processing = %v", err)
+	} else {
+		c.Close()
+	}
+	f.lib.SetClock(func() time.Time { return time.Now().Add(time.Hour) })
 	if err := f.lib.Reconcile(t.Context()); err != nil {
 		t.Fatal(err)
 	}
