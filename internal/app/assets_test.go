@@ -401,3 +401,33 @@ func TestLibrarySettings(t *testing.T) {
 	}
 	c.must(400, "PATCH", "/api/v1/me/library-settings", map[string]string{"keep_copyright": "yes"})
 }
+
+// TestAdminHasNoPathToContent: the instance admin (the first account) is
+// a stranger to everyone else's images, on every endpoint.
+func TestAdminHasNoPathToContent(t *testing.T) {
+	_, srv := newServer(t, "--signup", "open")
+	admin := signUpAndLogin(t, srv, "admin@example.com")
+	if r := admin.must(200, "GET", "/api/v1/me", nil); r.json["roles"].([]any)[0] != "admin" {
+		t.Fatalf("first account is not admin: %s", r.body)
+	}
+	bea := signUpAndLogin(t, srv, "bea@example.com")
+	id := bea.upload("file", "bea.jpg", testJPEG(t, 300, 200, 6)).json["id"].(string)
+	bea.waitReady(id)
+	for _, sub := range []string{"", "/original", "/thumb", "/preview", "/access-log"} {
+		if r := admin.do("GET", "/api/v1/assets/"+id+sub, nil); r.status != 404 {
+			t.Errorf("admin GET /api/v1/assets/%s%s = %d; want 404", id, sub, r.status)
+		}
+	}
+	if r := admin.do("GET", "/library/"+id, nil); r.status != 404 {
+		t.Errorf("admin GET /library/%s = %d; want 404", id, r.status)
+	}
+	if items := admin.must(200, "GET", "/api/v1/assets", nil).json["items"].([]any); len(items) != 0 {
+		t.Errorf("admin's library lists %d of bea's images", len(items))
+	}
+	// And nothing the admin did shows in bea's access log but her own download.
+	bea.must(200, "GET", "/api/v1/assets/"+id+"/original", nil)
+	log := bea.must(200, "GET", "/api/v1/assets/"+id+"/access-log", nil).json["items"].([]any)
+	if len(log) != 1 || log[0].(map[string]any)["actor"] != "you" {
+		t.Errorf("access log = %v; want only bea's own download", log)
+	}
+}

@@ -27,7 +27,8 @@ func TestImportRules(t *testing.T) {
 	noHTTP := []string{
 		"safelight/internal/access", "safelight/internal/auth", "safelight/internal/audit",
 		"safelight/internal/blob", "safelight/internal/blob/disk", "safelight/internal/keys",
-		"safelight/internal/sqlstore", "safelight/internal/config",
+		"safelight/internal/sqlstore", "safelight/internal/config", "safelight/internal/library",
+		"safelight/internal/media", "safelight/internal/jobs",
 	}
 	forbiddenInDomain := []string{"net/http", "html/template", "safelight/internal/httpx", "safelight/internal/api",
 		"safelight/internal/web", "safelight/internal/httpauth", "safelight/internal/app"}
