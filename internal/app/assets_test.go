@@ -3,13 +3,11 @@ package app_test
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"io"
 	"io/fs"
 	"mime/multipart"
 	"net/http"
@@ -71,22 +69,7 @@ func (c *client) upload(field, name string, data []byte) response {
 	}
 	fw.Write(data)
 	mw.Close()
-	req, _ := http.NewRequestWithContext(c.t.Context(), "POST", c.base+"/api/v1/assets", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	if c.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+c.bearer)
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	r := response{status: res.StatusCode, header: res.Header, body: raw}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		json.Unmarshal(raw, &r.json)
-	}
-	return r
+	return c.do("POST", "/api/v1/assets", rawBody{ctype: mw.FormDataContentType(), data: body.Bytes()})
 }
 
 // waitReady polls the asset until it leaves "processing".

@@ -51,6 +51,8 @@ func (c *client) do(method, path string, body any) response {
 	var rd io.Reader
 	ctype := ""
 	switch b := body.(type) {
+	case rawBody:
+		rd, ctype = bytes.NewReader(b.data), b.ctype
 	case nil:
 	case string:
 		rd, ctype = strings.NewReader(b), "application/json"
@@ -84,6 +86,12 @@ func (c *client) do(method, path string, body any) response {
 		json.Unmarshal(raw, &r.json)
 	}
 	return r
+}
+
+// rawBody is a request body with its own content type.
+type rawBody struct {
+	ctype string
+	data  []byte
 }
 
 func (c *client) must(want int, method, path string, body any) response {
