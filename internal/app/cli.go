@@ -18,6 +18,7 @@ import (
 
 	"safelight/internal/access"
 	"safelight/internal/config"
+	"safelight/internal/jobs"
 	"safelight/internal/sqlstore"
 )
 
@@ -131,7 +132,16 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "applied %d migration(s); schema version %d\n", n, v)
+	db, err := s.JobsDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	jn, err := jobs.Migrate(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied %d migration(s); schema version %d; job queue: %d migration(s) applied\n", n, v, jn)
 	return nil
 }
 

@@ -90,14 +90,24 @@ type Queue struct {
 // (river holds it; one connection), and applies river's own migrations.
 func Open(ctx context.Context, db *sql.DB, opts Options, log *slog.Logger) (*Queue, error) {
 	db.SetMaxOpenConns(1)
-	migrator, err := rivermigrate.New(riversqlite.New(db), nil)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: migrator: %w", err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("jobs: migrate river schema: %w", err)
+	if _, err := Migrate(ctx, db); err != nil {
+		return nil, err
 	}
 	return &Queue{db: db, opts: opts, log: log.With("component", "jobs")}, nil
+}
+
+// Migrate applies river's own schema migrations to db and returns how many
+// ran. Open does this too; the migrate command calls it directly.
+func Migrate(ctx context.Context, db *sql.DB) (int, error) {
+	migrator, err := rivermigrate.New(riversqlite.New(db), nil)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: migrator: %w", err)
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: migrate river schema: %w", err)
+	}
+	return len(res.Versions), nil
 }
 
 // Start begins working jobs with h until Stop.
