@@ -211,10 +211,11 @@ func (s *Service) Derive(ctx context.Context, id string) error {
 	if a.Status != StatusProcessing {
 		return nil
 	}
-	if err := s.memory.Acquire(ctx, a.Size); err != nil {
+	reserve := s.deriveReservation(a)
+	if err := s.memory.Acquire(ctx, reserve); err != nil {
 		return err
 	}
-	defer s.memory.Release(a.Size)
+	defer s.memory.Release(reserve)
 	if err := s.openPrivate(ctx, &a); err != nil {
 		return err
 	}
@@ -310,4 +311,19 @@ func (s *Service) SweepOrphans(ctx context.Context) error {
 		s.log.InfoContext(ctx, "orphan blobs removed", "count", n)
 	}
 	return nil
+}
+
+// deriveReservation estimates the memory a Derive of a holds at its peak:
+// the original's bytes plus the decoder's working set. JPEG, PNG, TIFF and
+// WebP shrink while they load (under a byte per pixel measured); the HEIF
+// decoder holds the whole picture, about 6.5 bytes per pixel (650 MB for
+// 100 megapixels). Clamped to the budget, so that one image of any
+// accepted size can always run, alone.
+func (s *Service) deriveReservation(a Asset) int64 {
+	perPixel := int64(1)
+	if a.Format == media.FormatHEIF || a.Format == media.FormatAVIF {
+		perPixel = 7
+	}
+	est := a.Size + int64(a.Width)*int64(a.Height)*perPixel
+	return min(max(est, 1), max(s.cfg.MemoryBudget, s.cfg.MaxUploadBytes))
 }

@@ -50,3 +50,18 @@ func TestCamera(t *testing.T) {
 		}
 	}
 }
+
+func TestDeriveReservation(t *testing.T) {
+	s := &Service{cfg: Config{MemoryBudget: 1 << 30, MaxUploadBytes: 200 << 20}}
+	jpeg := s.deriveReservation(Asset{Format: "jpeg", Size: 10 << 20, Width: 6000, Height: 4000})
+	heif := s.deriveReservation(Asset{Format: "heif", Size: 10 << 20, Width: 6000, Height: 4000})
+	if jpeg >= heif {
+		t.Errorf("reservation jpeg %d >= heif %d; HEIF decodes whole", jpeg, heif)
+	}
+	if jpeg < 10<<20+24_000_000 {
+		t.Errorf("jpeg reservation %d below file size plus a byte per pixel", jpeg)
+	}
+	if huge := s.deriveReservation(Asset{Format: "avif", Size: 50 << 20, Width: 20000, Height: 12500}); huge != 1<<30 {
+		t.Errorf("250 MP AVIF reservation = %d; want clamped to the budget", huge)
+	}
+}
