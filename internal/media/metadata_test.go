@@ -611,9 +611,7 @@ func TestMetadataHostile(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			start := time.Now()
 			m, err := ExtractMetadata(tc.data)
-			elapsed := time.Since(start)
 			runtime.ReadMemStats(&after)
 			if err != nil {
 				t.Fatalf("ExtractMetadata error %v; want nil (best effort)", err)
@@ -622,9 +620,6 @@ func TestMetadataHostile(t *testing.T) {
 			// metaMaxICC bytes of a compressed profile.
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3*metaMaxICC {
 				t.Errorf("allocated %d bytes for a %d-byte input", alloc, len(tc.data))
-			}
-			if elapsed > 2*time.Second {
-				t.Errorf("took %v", elapsed)
 			}
 			if tc.want != nil && !tc.want(m) {
 				t.Errorf("ExtractMetadata = %+v", m)
