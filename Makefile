@@ -2,7 +2,7 @@
 #   make run    build and serve on http://localhost:8080 with data in ./data
 #   make test   install test dependencies and run the whole suite
 SHELL := /bin/bash
-export PATH := $(PATH):/usr/local/go/bin
+export PATH := /usr/local/go/bin:$(PATH)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X safelight/internal/app.Version=$(VERSION)
 

@@ -3,7 +3,7 @@
 # through `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PATH:/usr/local/go/bin"
+export PATH="/usr/local/go/bin:$PATH"
 
 scripts/deps.sh test
 
