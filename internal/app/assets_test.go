@@ -414,3 +414,59 @@ func TestAdminHasNoPathToContent(t *testing.T) {
 		t.Errorf("access log = %v; want only bea's own download", log)
 	}
 }
+
+// withXMP inserts an XMP packet (APP1) after the SOI marker of a JPEG.
+func withXMP(jpegData []byte, xmp string) []byte {
+	payload := append([]byte("http://ns.adobe.com/xap/1.0/\x00"), xmp...)
+	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
+	out := append([]byte{}, jpegData[:2]...)
+	out = append(out, seg...)
+	out = append(out, payload...)
+	return append(out, jpegData[2:]...)
+}
+
+const testXMP = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:exif="http://ns.adobe.com/exif/1.0/"
+ xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" photoshop:Credit="Studio Nord"
+ exif:GPSLatitude="52,31.2N" exif:GPSLongitude="13,24.3E">
+<dc:creator><rdf:Seq><rdf:li>Ada Lovelace</rdf:li></rdf:Seq></dc:creator>
+<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">© 2026 Ada Lovelace</rdf:li></rdf:Alt></dc:rights>
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">Private caption at the secret cove</rdf:li></rdf:Alt></dc:description>
+</rdf:Description></rdf:RDF></x:xmpmeta>`
+
+// TestDerivativesKeepOnlyWhatTheOwnerAllows: previews carry the creator,
+// copyright and credit when the owner's setting says so (the default) and
+// nothing when it is off; never the caption or a position.
+func TestDerivativesKeepOnlyWhatTheOwnerAllows(t *testing.T) {
+	_, srv := newServer(t)
+	c := signUpAndLogin(t, srv, "ada@example.com")
+	fetch := func(seed int) (map[string]any, []byte) {
+		r := c.upload("file", "cove.jpg", withXMP(testJPEG(t, 640, 480, seed), testXMP))
+		if r.status != 201 {
+			t.Fatalf("upload = %d %s", r.status, r.body)
+		}
+		a := c.waitReady(r.json["id"].(string))
+		return a, c.must(200, "GET", "/api/v1/assets/"+r.json["id"].(string)+"/preview", nil).body
+	}
+	a, kept := fetch(21)
+	if a["creator"] != "Ada Lovelace" || a["copyright"] != "© 2026 Ada Lovelace" || a["caption"] == nil {
+		t.Errorf("extracted metadata = creator %v, copyright %v, caption %v", a["creator"], a["copyright"], a["caption"])
+	}
+	for _, want := range []string{"Ada Lovelace", "Studio Nord"} {
+		if !bytes.Contains(kept, []byte(want)) {
+			t.Errorf("preview (copyright kept) lacks %q", want)
+		}
+	}
+	for _, never := range []string{"secret cove", "GPSLatitude", "52,31"} {
+		if bytes.Contains(kept, []byte(never)) {
+			t.Errorf("preview carries %q", never)
+		}
+	}
+	c.must(200, "PATCH", "/api/v1/me/library-settings", map[string]bool{"keep_copyright": false})
+	_, stripped := fetch(22)
+	for _, never := range []string{"Ada Lovelace", "Studio Nord", "secret cove", "GPSLatitude", "http://ns.adobe.com/xap/1.0/"} {
+		if bytes.Contains(stripped, []byte(never)) {
+			t.Errorf("preview (copyright not kept) carries %q", never)
+		}
+	}
+}
