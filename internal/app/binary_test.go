@@ -222,6 +222,16 @@ func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 	res.Body.Close()
 	token := regexp.MustCompile(`"token":"([^"]+)"`).FindStringSubmatch(string(tokBody))[1]
 
+	// An upload acknowledged with 201, then an immediate kill: derivative
+	// work may be queued or half done.
+	photo := testJPEG(t, 1200, 800, 7)
+	up := &client{t: t, base: srv.base, http: &http.Client{}, header: http.Header{}, bearer: token}
+	ur := up.upload("file", "kept.jpg", photo)
+	if ur.status != 201 {
+		t.Fatalf("upload = %d %s", ur.status, ur.body)
+	}
+	assetID := ur.json["id"].(string)
+
 	srv.cmd.Process.Kill() // no shutdown, no checkpoint
 	srv.cmd.Wait()
 
@@ -229,6 +239,10 @@ func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 	defer func() { srv.cmd.Process.Kill(); srv.cmd.Wait() }()
 	if code, body := post(srv.base, "/api/v1/auth/login", login, ""); code != 200 {
 		t.Errorf("login after SIGKILL = %d %s; the acknowledged sign-up was lost", code, body)
+	}
+	after := &client{t: t, base: srv.base, http: &http.Client{}, header: http.Header{}, bearer: token}
+	if o := after.do("GET", "/api/v1/assets/"+assetID+"/original", nil); o.status != 200 || !bytes.Equal(o.body, photo) {
+		t.Errorf("original after SIGKILL = %d, %d bytes; want the acknowledged upload, byte for byte", o.status, len(o.body))
 	}
 	req, _ = http.NewRequest("GET", srv.base+"/api/v1/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)

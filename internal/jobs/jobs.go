@@ -74,7 +74,7 @@ type Options struct {
 
 // DefaultOptions are the production settings.
 func DefaultOptions() Options {
-	return Options{Workers: 2, PurgeEvery: time.Hour, ReconcileEvery: 5 * time.Minute, SweepEvery: 24 * time.Hour, PollInterval: time.Second, JobTimeout: 10 * time.Minute}
+	return Options{Workers: 2, PurgeEvery: time.Hour, ReconcileEvery: 5 * time.Minute, SweepEvery: 24 * time.Hour, PollInterval: time.Second, JobTimeout: 3 * time.Minute}
 }
 
 // Queue is the job queue. Create it with Open, then Start it with the
@@ -132,6 +132,10 @@ func (q *Queue) Start(ctx context.Context, h Handlers) error {
 		FetchPollInterval: q.opts.PollInterval,
 		FetchCooldown:     min(q.opts.PollInterval, 100*time.Millisecond),
 		JobTimeout:        q.opts.JobTimeout,
+		// A job still "running" this long after its timeout belonged to a
+		// process that died (crash, SIGKILL, lost replica): run it again.
+		// Handlers are idempotent, so a slow one finishing late is harmless.
+		RescueStuckJobsAfter: q.opts.JobTimeout + time.Minute,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(q.opts.PurgeEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeTrashArgs{}, nil },
