@@ -62,9 +62,9 @@ type assetJSON struct {
 	Duplicate     bool       `json:"duplicate,omitempty"`
 }
 
-// FormatTakenAt writes a capture time as RFC 3339 with its offset when
+// formatTakenAt writes a capture time as RFC 3339 with its offset when
 // the camera recorded one, and as a bare local date-time otherwise.
-func FormatTakenAt(a library.Asset) string {
+func formatTakenAt(a library.Asset) string {
 	switch {
 	case a.TakenAt.IsZero():
 		return ""
@@ -80,7 +80,7 @@ func toAssetJSON(a library.Asset) assetJSON {
 	j := assetJSON{
 		ID: a.ID, Status: string(a.Status), FailureReason: a.FailureReason, Format: string(a.Format),
 		Width: a.Width, Height: a.Height, Size: a.Size,
-		Filename: a.Private.Filename, SHA256: a.Private.SHA256, TakenAt: FormatTakenAt(a),
+		Filename: a.Private.Filename, SHA256: a.Private.SHA256, TakenAt: formatTakenAt(a),
 		Camera: a.Camera(), CameraMake: a.CameraMake, CameraModel: a.CameraModel,
 		Lens: a.Lens, FocalLengthMM: a.FocalLengthMM, Aperture: a.FNumber, ShutterSpeed: a.ExposureText,
 		ExposureSecs: a.ExposureSeconds, ISO: a.ISO, ColorProfile: a.ColorProfile,

@@ -196,8 +196,3 @@ func (q *Queue) Stop(ctx context.Context) error {
 	}
 	return q.client.Stop(ctx)
 }
-
-// Subscribe reports finished jobs; for tests.
-func (q *Queue) Subscribe() (<-chan *river.Event, func()) {
-	return q.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
-}

@@ -1,6 +1,7 @@
 package library
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -257,7 +258,7 @@ func (s *Service) Derive(ctx context.Context, id string) error {
 	var refs []blob.Ref
 	for _, x := range ds {
 		ref := blob.NewRef(x.Name)
-		if _, err := s.sealer.Put(ctx, a.OwnerID, ref, bytesReader(x.Data)); err != nil {
+		if _, err := s.sealer.Put(ctx, a.OwnerID, ref, bytes.NewReader(x.Data)); err != nil {
 			s.deleteBlobs(context.WithoutCancel(ctx), refs...)
 			return fmt.Errorf("library: derive %s: store %s: %w", id, x.Name, err)
 		}

@@ -12,7 +12,6 @@
 package library
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -206,5 +205,3 @@ type Queue interface {
 	EnqueueDerive(ctx context.Context, assetID string) error
 	EnqueuePurge(ctx context.Context) error
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
