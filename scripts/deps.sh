@@ -5,12 +5,15 @@
 #   test: the above, plus chromium (browser tests), age (interop tests),
 #         libvips-tools (vipsthumbnail, the benchmark baseline), the goexif
 #         camera samples (metadata reference files)
-#         and libimage-exiftool-perl (metadata reference reader)
+#         libimage-exiftool-perl (metadata reference reader),
+#         postgresql (scale-out tests), systemd (systemd-analyze checks the
+#         shipped unit) and util-linux (flock, setsid for the S3 server)
 set -euo pipefail
 
 want=(libvips-dev pkg-config gcc ca-certificates)
 if [[ "${1:-run}" == test ]]; then
-  want+=(chromium age libimage-exiftool-perl golang-github-rwcarlsen-goexif-dev libvips-tools)
+  want+=(chromium age libimage-exiftool-perl golang-github-rwcarlsen-goexif-dev libvips-tools
+    postgresql systemd util-linux)
 fi
 
 missing=()

@@ -27,6 +27,20 @@ type Server struct {
 	PublicURL string // no trailing slash
 	// Ready reports whether the backends (database, blob store) answer.
 	Ready func(ctx context.Context) error
+	// Uploads, when set, is told the outcome of every upload (metrics).
+	Uploads UploadObserver
+}
+
+// UploadObserver counts uploads by outcome: created, duplicate, refused
+// (the client's input) or failed (ours).
+type UploadObserver interface {
+	ObserveUpload(outcome string, size int64)
+}
+
+func (s *Server) observeUpload(outcome string, size int64) {
+	if s.Uploads != nil {
+		s.Uploads.ObserveUpload(outcome, size)
+	}
 }
 
 // Register adds every API route, each with its policy, to rt.

@@ -161,12 +161,22 @@ func (s *Server) uploadAsset(w http.ResponseWriter, r *http.Request) error {
 			if errors.As(err, &mbe) {
 				err = &library.TooLargeError{Limit: limit}
 			}
-			return libraryError(err)
+			err = libraryError(err)
+			var he *httpx.Error
+			if errors.As(err, &he) && he.Status < 500 {
+				s.observeUpload("refused", 0)
+			} else {
+				s.observeUpload("failed", 0)
+			}
+			return err
 		}
 		j := toAssetJSON(a)
 		status := http.StatusCreated
 		if dup {
 			j.Duplicate, status = true, http.StatusOK
+			s.observeUpload("duplicate", 0)
+		} else {
+			s.observeUpload("created", a.Size)
 		}
 		return httpx.WriteJSON(w, status, j)
 	}

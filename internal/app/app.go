@@ -8,16 +8,21 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"safelight/internal/api"
 	"safelight/internal/audit"
 	"safelight/internal/auth"
 	"safelight/internal/blob"
 	"safelight/internal/blob/disk"
+	"safelight/internal/blob/s3"
 	"safelight/internal/config"
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
@@ -25,6 +30,7 @@ import (
 	"safelight/internal/keys"
 	"safelight/internal/library"
 	"safelight/internal/media"
+	"safelight/internal/metrics"
 	"safelight/internal/sqlstore"
 	"safelight/internal/web"
 )
@@ -42,7 +48,9 @@ type App struct {
 	Audit   *audit.Recorder
 	Library *library.Service
 	queue   *jobs.Queue
-	jobsDB  *sql.DB
+	jobsDB  *sql.DB          // SQLite: the queue's own handle
+	jobsPG  *pgxpool.Pool    // PostgreSQL: the queue's pool
+	Metrics *metrics.Metrics // nil unless --metrics-listen is set
 	router  *httpx.Router
 	handler http.Handler
 }
@@ -50,17 +58,15 @@ type App struct {
 // New opens the root key, the metadata store (migrating it) and the blob
 // store, and builds the services and the HTTP handler. The caller must
 // Close the App.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
-	a = &App{cfg: cfg, log: log}
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+	a := &App{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
-			a.Close()
-			a = nil
+			a.Close() // what was opened before the failure
 		}
 	}()
 
-	a.root, err = keys.LoadOrCreateRootKeyFile(cfg.RootKeyFile)
-	if err != nil {
+	if a.root, err = loadRootKey(cfg); err != nil {
 		return nil, err
 	}
 	a.store, err = sqlstore.Open(ctx, cfg.DB, log)
@@ -70,25 +76,28 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if _, err := a.store.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	a.blobs, err = openBlobs(cfg)
+	a.blobs, err = openBlobs(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	a.Keyring = keys.NewKeyring(a.root, a.store)
 	a.Sealer = keys.NewSealer(a.Keyring, a.blobs)
 	a.Audit = audit.NewRecorder(a.store, log)
+	if cfg.MetricsListen != "" {
+		a.Metrics = metrics.New()
+	}
 
 	if err := media.Start(media.StartOptions{Logger: log}); err != nil {
 		return nil, err
 	}
-	if a.jobsDB, err = a.store.JobsDB(ctx); err != nil {
-		return nil, err
-	}
 	jobOpts := jobs.DefaultOptions()
+	jobOpts.Workers = cfg.JobWorkers
 	jobOpts.PollInterval = 200 * time.Millisecond
-	if a.queue, err = jobs.Open(ctx, a.jobsDB, jobOpts, log); err != nil {
+	jobOpts.Observe = a.Metrics.ObserveJob
+	if err := a.openQueue(ctx, jobOpts); err != nil {
 		return nil, err
 	}
+	a.Metrics.WatchQueue(a.queue.Depth, log)
 	libCfg := library.DefaultConfig()
 	libCfg.MaxUploadBytes = int64(cfg.MaxUploadSize)
 	libCfg.Limits = media.Limits{MaxPixels: int64(cfg.MaxMegapixels) * 1_000_000}
@@ -107,22 +116,99 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 
 	cookies := httpauth.Cookies{Secure: cfg.SecureCookies(), SessionMaxAge: cfg.SessionMaxAge}
 	a.router = httpx.NewRouter(&httpauth.Authenticator{Auth: a.Auth, Cookies: cookies}, "/login", log)
-	(&api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready}).Register(a.router)
+	apiServer := &api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready}
+	if a.Metrics != nil {
+		apiServer.Uploads = a.Metrics
+	}
+	apiServer.Register(a.router)
 	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	pages.Register(a.router)
 	a.router.SetPageErrorRenderer(pages.RenderError)
-	a.handler = httpx.Middleware(a.router, httpx.SecurityOptions{HSTS: cfg.SecureCookies(), PageError: pages.RenderError}, log)
+	proxies, err := cfg.TrustedProxyPrefixes()
+	if err != nil {
+		return nil, err // Load validated it already
+	}
+	a.handler = httpx.Middleware(a.Metrics.Instrument(a.router), httpx.SecurityOptions{
+		HSTS: cfg.SecureCookies(), PageError: pages.RenderError, TrustedProxies: proxies}, log)
 	return a, nil
 }
 
-func openBlobs(cfg config.Config) (blob.Store, error) {
+// loadRootKey opens the instance root key. In embedded mode the first start
+// creates it. Replicas sharing PostgreSQL never do: each must be given the
+// same key file, made once with "safelight root-key create".
+func loadRootKey(cfg config.Config) (keys.RootKey, error) {
+	if !strings.HasPrefix(cfg.DB, "postgres") {
+		return keys.LoadOrCreateRootKeyFile(cfg.RootKeyFile)
+	}
+	k, err := keys.LoadRootKeyFile(cfg.RootKeyFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("root key file %s does not exist: with a shared PostgreSQL database every replica must use the same root key; create it once with \"safelight root-key create %s\" and give that file to every replica", cfg.RootKeyFile, cfg.RootKeyFile)
+	}
+	return k, err
+}
+
+func openBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
 	if dir, ok := cfg.BlobDir(); ok {
 		return disk.New(dir)
 	}
-	return nil, errors.New("blobs: only file:PATH is supported by this build")
+	if strings.HasPrefix(cfg.Blobs, "s3://") {
+		c, err := s3.ParseURL(cfg.Blobs)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.S3AccessKeyID == "" || cfg.S3SecretAccessKey == "" {
+			return nil, errors.New("blobs: an s3:// store needs credentials: set --s3-access-key-id and --s3-secret-access-key (SAFELIGHT_S3_*, their _FILE forms, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+		}
+		c.AccessKey, c.SecretKey = cfg.S3AccessKeyID, cfg.S3SecretAccessKey
+		return s3.New(ctx, c)
+	}
+	return nil, fmt.Errorf("blobs: unsupported store %q", cfg.Blobs)
+}
+
+// openQueue opens the job queue on the metadata database: river's SQLite
+// driver on a handle of its own, or its pgx driver on a pool.
+func (a *App) openQueue(ctx context.Context, opts jobs.Options) (err error) {
+	if a.store.Dialect() == "postgres" {
+		if a.jobsPG, err = openPool(ctx, a.cfg.DB, opts.Workers+4); err != nil {
+			return err
+		}
+		a.queue, err = jobs.OpenPostgres(ctx, a.jobsPG, opts, a.log)
+		return err
+	}
+	if a.jobsDB, err = a.store.JobsDB(ctx); err != nil {
+		return err
+	}
+	a.queue, err = jobs.Open(ctx, a.jobsDB, opts, a.log)
+	return err
+}
+
+// openPool opens a pgx pool for the job queue with room for at least
+// conns connections (river holds one for LISTEN and one per running job),
+// failing fast (not hanging) when the server cannot be reached. Errors
+// never include the URL, which may hold a password.
+func openPool(ctx context.Context, dsn string, conns int) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, errors.New("jobs: the PostgreSQL URL is not valid (value not shown: it may hold a password)")
+	}
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		pc.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
+	pc.MaxConns = max(pc.MaxConns, int32(conns))
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: PostgreSQL pool: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("jobs: cannot reach PostgreSQL at %s:%d: %w", pc.ConnConfig.Host, pc.ConnConfig.Port, err)
+	}
+	return pool, nil
 }
 
 // Handler is the whole HTTP surface, middleware included.
@@ -166,6 +252,9 @@ func (a *App) Close() error {
 	if a.jobsDB != nil {
 		errs = append(errs, a.jobsDB.Close())
 	}
+	if a.jobsPG != nil {
+		a.jobsPG.Close()
+	}
 	if a.store != nil {
 		errs = append(errs, a.store.Close())
 	}
@@ -185,8 +274,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go a.sweepSessions(ctx)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var msrv *http.Server
+	if a.Metrics != nil && a.cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", a.cfg.MetricsListen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- msrv.Serve(mln) }()
+		a.log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.cfg.PublicURL)
 	select {
 	case err := <-errc:
@@ -196,6 +298,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
+	if msrv != nil {
+		msrv.Close() // scrapes are cheap to lose; do not wait for them
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"io/fs"
 	"mime/multipart"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"safelight/internal/app"
 )
 
 // testJPEG makes a real JPEG with varied content (so compressed bytes are
@@ -89,7 +92,7 @@ func (c *client) waitReady(id string) map[string]any {
 
 func TestUploadAndServe(t *testing.T) {
 	dir := t.TempDir()
-	_, srv := newServer(t, "--data", dir)
+	a, srv := newServer(t, "--data", dir)
 	c := signUpAndLogin(t, srv, "ann@example.com")
 	orig := testJPEG(t, 900, 600, 1)
 
@@ -104,12 +107,12 @@ func TestUploadAndServe(t *testing.T) {
 	if r.json["filename"] != "Évora at dawn.jpg" || len(r.json["sha256"].(string)) != 64 {
 		t.Errorf("filename/sha256 = %v %v", r.json["filename"], r.json["sha256"])
 	}
-	a := c.waitReady(id)
-	if a["status"] != "ready" {
-		t.Fatalf("asset = %v; want ready", a)
+	got := c.waitReady(id)
+	if got["status"] != "ready" {
+		t.Fatalf("asset = %v; want ready", got)
 	}
-	if a["thumb_width"] != 480.0 || a["thumb_height"] != 320.0 || a["preview_width"] != 900.0 {
-		t.Errorf("derivative sizes = %v×%v, %v; want 480×320 and no upscaling (900)", a["thumb_width"], a["thumb_height"], a["preview_width"])
+	if got["thumb_width"] != 480.0 || got["thumb_height"] != 320.0 || got["preview_width"] != 900.0 {
+		t.Errorf("derivative sizes = %v×%v, %v; want 480×320 and no upscaling (900)", got["thumb_width"], got["thumb_height"], got["preview_width"])
 	}
 
 	// The original comes back byte for byte, as an attachment.
@@ -151,19 +154,40 @@ func TestUploadAndServe(t *testing.T) {
 
 	// No plaintext byte sequence of the original anywhere under the data
 	// directory (blobs, database, WAL, keys).
-	assertNoPlaintext(t, dir, orig)
+	assertNoPlaintext(t, a, dir, orig)
 }
 
 // assertNoPlaintext fails if any 32-byte window of plain (sampled every
-// 997 bytes) occurs in any file under dir.
-func assertNoPlaintext(t *testing.T, dir string, plain []byte) {
+// 997 bytes) occurs in any file under dir or in any stored blob (which in
+// scale-out mode live in the S3 bucket, not under dir).
+func assertNoPlaintext(t *testing.T, a *app.App, dir string, plain []byte) {
 	t.Helper()
 	var windows [][]byte
 	for i := 0; i+32 <= len(plain); i += 997 {
 		windows = append(windows, plain[i:i+32])
 	}
-	files := 0
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	scanned := 0
+	forEachStored(t, a, dir, func(name string, b []byte) {
+		scanned++
+		for _, w := range windows {
+			if bytes.Contains(b, w) {
+				t.Errorf("plaintext of the original found in %s", name)
+				return
+			}
+		}
+	})
+	// At least the three blobs (original, thumb, preview); in embedded
+	// mode the database, its WAL and the key file too.
+	if scanned < 3 {
+		t.Errorf("scanned only %d files and blobs", scanned)
+	}
+}
+
+// forEachStored calls fn with the content of every file under dir and of
+// every blob in a's blob store, as stored (sealed).
+func forEachStored(t *testing.T, a *app.App, dir string, fn func(name string, b []byte)) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -171,17 +195,26 @@ func assertNoPlaintext(t *testing.T, dir string, plain []byte) {
 		if err != nil {
 			return err
 		}
-		files++
-		for _, w := range windows {
-			if bytes.Contains(b, w) {
-				t.Errorf("plaintext of the original found in %s", p)
-				return nil
-			}
-		}
+		fn(p, b)
 		return nil
 	})
-	if files < 4 {
-		t.Errorf("scanned only %d files under %s", files, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for info, err := range a.Blobs().List(t.Context(), "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := a.Blobs().Get(t.Context(), info.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn("blob "+string(info.Ref), b)
 	}
 }
 

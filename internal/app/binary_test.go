@@ -3,7 +3,6 @@ package app_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -144,10 +143,16 @@ type served struct {
 // it answers.
 func startServe(t testing.TB, bin, data string) served {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	return startServeWith(t, bin, nil, "--data", data)
+}
+
+// startServeWith runs "safelight serve" with args and the environment
+// variables env (besides PATH) on a free loopback port, and waits until
+// it answers.
+func startServeWith(t testing.TB, bin string, env []string, args ...string) served {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -169,8 +174,9 @@ func startServe(t testing.TB, bin, data string) served {
 	select {
 	case a := <-addr:
 		return served{cmd: cmd, base: "http://" + a, logs: logs}
-	case <-ctx.Done():
-		t.Fatal("server did not start")
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("server did not start; log:\n%s", <-logs)
 	}
 	panic("unreachable")
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"safelight/internal/access"
 	"safelight/internal/config"
 	"safelight/internal/jobs"
+	"safelight/internal/keys"
 	"safelight/internal/sqlstore"
 )
 
@@ -33,6 +35,8 @@ Usage:
   safelight user create --email E --name N [--admin | --role R] [options]
                                    create an account; the password is read from
                                    standard input (or prompted for on a terminal)
+  safelight root-key create PATH   write a new instance root key (mode 0600) to PATH;
+                                   scale-out replicas all use this one file
   safelight version                print the version
 `
 
@@ -50,6 +54,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = migrate(ctx, rest, stdout, stderr)
 	case "user":
 		err = user(ctx, rest, stdin, stdout, stderr)
+	case "root-key":
+		err = rootKey(rest, stdout)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help", "-help":
@@ -132,17 +138,30 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	db, err := s.JobsDB(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	jn, err := jobs.Migrate(ctx, db)
+	jn, err := migrateJobs(ctx, s, cfg.DB)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "applied %d migration(s); schema version %d; job queue: %d migration(s) applied\n", n, v, jn)
 	return nil
+}
+
+// migrateJobs applies the job queue's own schema on the store's engine.
+func migrateJobs(ctx context.Context, s *sqlstore.Store, dsn string) (int, error) {
+	if s.Dialect() == "postgres" {
+		pool, err := openPool(ctx, dsn, 2) // the migration lock and the migrations
+		if err != nil {
+			return 0, err
+		}
+		defer pool.Close()
+		return jobs.MigratePostgres(ctx, pool)
+	}
+	db, err := s.JobsDB(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	return jobs.Migrate(ctx, db)
 }
 
 // user runs "user create". Its own flags (--email, --name, --admin,
@@ -249,4 +268,19 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 		return "", errors.New("no password on standard input")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func rootKey(args []string, stdout io.Writer) error {
+	if len(args) != 2 || args[0] != "create" {
+		return fmt.Errorf("%w: safelight root-key create PATH", errUsage)
+	}
+	path := args[1]
+	if err := keys.CreateRootKeyFile(path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("root-key create: %s already exists; it is never overwritten (losing a root key makes every image unreadable)", path)
+		}
+		return fmt.Errorf("root-key create: %w", err)
+	}
+	fmt.Fprintf(stdout, "root key written to %s (mode 0600). Back it up apart from the database: without it no image can be decrypted.\n", path)
+	return nil
 }

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +13,8 @@ import (
 )
 
 // TestSealingOnRealStores runs the sealing layer as the server wires it:
-// owner keys in SQLite wrapped by the root key file, blobs on disk.
+// owner keys in the database wrapped by the root key file, blobs in the
+// blob store (SQLite and disk, or PostgreSQL and S3).
 func TestSealingOnRealStores(t *testing.T) {
 	dir := t.TempDir()
 	a, _ := newServer(t, "--data", dir)
@@ -41,25 +39,14 @@ func TestSealingOnRealStores(t *testing.T) {
 			t.Errorf("another owner read the blob: %v", err)
 		}
 	}
-	// No plaintext anywhere under the data directory: blobs, database
-	// (and its WAL), keys.
+	// No plaintext anywhere under the data directory (blobs, database and
+	// its WAL, keys) nor in the blob store, wherever it is.
 	marker := []byte("PLAINTEXT-MARKER")
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
+	forEachStored(t, a, dir, func(name string, b []byte) {
 		if bytes.Contains(b, marker) {
-			t.Errorf("plaintext found in %s", p)
+			t.Errorf("plaintext found in %s", name)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The wrapped identity in the database is not an age secret key.
 	ks, err := a.Store().OwnerKeys(ctx, "owner-a")
 	if err != nil || len(ks) != 1 || strings.Contains(string(ks[0].Wrapped), "AGE-SECRET-KEY") {
@@ -67,7 +54,7 @@ func TestSealingOnRealStores(t *testing.T) {
 	}
 }
 
-// TestOwnerKeyFirstUseRace: concurrent first uses through SQLite end with
+// TestOwnerKeyFirstUseRace: concurrent first uses through the database end with
 // one key for the owner, and every blob opens with it.
 func TestOwnerKeyFirstUseRace(t *testing.T) {
 	a, _ := newServer(t)

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -34,6 +35,10 @@ type Config struct {
 	DB string
 	// Blobs is the blob store: "file:PATH" or "s3://bucket?endpoint=…&region=…".
 	Blobs string
+	// S3AccessKeyID and S3SecretAccessKey authenticate to an s3:// blob
+	// store; when unset, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are used.
+	S3AccessKeyID     string
+	S3SecretAccessKey string
 	// RootKeyFile is the path of the instance root key.
 	RootKeyFile string
 	// Signup is "open", "invite", "closed", or "" meaning open until the
@@ -44,6 +49,9 @@ type Config struct {
 	PublicURL string
 	// InsecureHTTP allows a plain-http PublicURL on a non-loopback host.
 	InsecureHTTP bool
+	// TrustedProxies lists, comma-separated, the proxies whose
+	// X-Forwarded-For is believed; see TrustedProxyPrefixes.
+	TrustedProxies string
 	// SessionIdle ends a session unused for this long.
 	SessionIdle time.Duration
 	// SessionMaxAge is the absolute lifetime of a session.
@@ -58,6 +66,10 @@ type Config struct {
 	TrashRetention time.Duration
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
+	// JobWorkers is how many background jobs run at once in this process.
+	JobWorkers int
+	// MetricsListen is the host:port of the Prometheus listener, or "" for none.
+	MetricsListen string
 	// LogLevel is debug, info, warn or error; see SlogLevel.
 	LogLevel string
 	// LogFormat is text or json.
@@ -154,6 +166,14 @@ func Load(cmd string, args []string, getenv func(string) string, stderr io.Write
 		}
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	// The AWS SDK's variables are what S3 users already have set; they
+	// count as the lowest-precedence source of the credentials.
+	if c.S3AccessKeyID == "" {
+		c.S3AccessKeyID = getenv("AWS_ACCESS_KEY_ID")
+	}
+	if c.S3SecretAccessKey == "" {
+		c.S3SecretAccessKey = getenv("AWS_SECRET_ACCESS_KEY")
+	}
 
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: invalid configuration:\n%w", cmd, err)
@@ -372,4 +392,26 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// TrustedProxyPrefixes parses TrustedProxies: networks ("10.0.0.0/8") or
+// single addresses ("192.0.2.7", taken as /32 or /128).
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR network", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

@@ -61,6 +61,7 @@ func defaultConfig() Config {
 		IngestMemory:    1 << 30,
 		TrashRetention:  720 * time.Hour,
 		ShutdownTimeout: 20 * time.Second,
+		JobWorkers:      2,
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ConfigFile:      "",
@@ -108,23 +109,28 @@ func TestOptionTableCoversConfig(t *testing.T) {
 // precedenceSamples holds, per option, valid values for the file, the
 // environment and the flag, each different. Every option must have one.
 var precedenceSamples = map[string][3]string{
-	"listen":           {"127.0.0.1:1001", "127.0.0.1:1002", "127.0.0.1:1003"},
-	"data":             {"/srv/file", "/srv/env", "/srv/flag"},
-	"db":               {"sqlite:/srv/file.db", "postgres://env.example/db", "postgresql://flag.example/db"},
-	"blobs":            {"file:/srv/file", "s3://env?region=x", "file:/srv/flag"},
-	"root-key-file":    {"/srv/file.key", "/srv/env.key", "/srv/flag.key"},
-	"signup":           {"open", "invite", "closed"},
-	"public-url":       {"https://file.example", "https://env.example", "http://localhost:9"},
-	"insecure-http":    {"true", "false", "true"},
-	"session-idle":     {"1h", "2h", "3h"},
-	"session-max-age":  {"800h", "900h", "1000h"},
-	"shutdown-timeout": {"1s", "2s", "3s"},
-	"max-upload-size":  {"10MiB", "20MB", "1GiB"},
-	"max-megapixels":   {"100", "150", "400"},
-	"ingest-memory":    {"512MiB", "2GiB", "3GiB"},
-	"trash-retention":  {"24h", "48h", "240h"},
-	"log-level":        {"debug", "warn", "error"},
-	"log-format":       {"json", "text", "json"},
+	"listen":               {"127.0.0.1:1001", "127.0.0.1:1002", "127.0.0.1:1003"},
+	"data":                 {"/srv/file", "/srv/env", "/srv/flag"},
+	"db":                   {"sqlite:/srv/file.db", "postgres://env.example/db", "postgresql://flag.example/db"},
+	"blobs":                {"file:/srv/file", "s3://env?region=x", "file:/srv/flag"},
+	"root-key-file":        {"/srv/file.key", "/srv/env.key", "/srv/flag.key"},
+	"signup":               {"open", "invite", "closed"},
+	"public-url":           {"https://file.example", "https://env.example", "http://localhost:9"},
+	"insecure-http":        {"true", "false", "true"},
+	"session-idle":         {"1h", "2h", "3h"},
+	"session-max-age":      {"800h", "900h", "1000h"},
+	"shutdown-timeout":     {"1s", "2s", "3s"},
+	"max-upload-size":      {"10MiB", "20MB", "1GiB"},
+	"max-megapixels":       {"100", "150", "400"},
+	"ingest-memory":        {"512MiB", "2GiB", "3GiB"},
+	"trash-retention":      {"24h", "48h", "240h"},
+	"s3-access-key-id":     {"file-id", "env-id", "flag-id"},
+	"s3-secret-access-key": {"file-secret", "env-secret", "flag-secret"},
+	"job-workers":          {"1", "3", "8"},
+	"trusted-proxies":      {"10.0.0.0/8", "192.0.2.7", "fd00::/8,10.1.2.3"},
+	"metrics-listen":       {"127.0.0.1:9001", "127.0.0.1:9002", ":9003"},
+	"log-level":            {"debug", "warn", "error"},
+	"log-format":           {"json", "text", "json"},
 }
 
 func TestPrecedence(t *testing.T) {
@@ -698,5 +704,46 @@ func TestParseByteSize(t *testing.T) {
 	}
 	if s := ByteSize(200 << 20).String(); s != "200MiB" {
 		t.Errorf("ByteSize(200MiB).String() = %q", s)
+	}
+}
+
+func TestS3CredentialsFallBackToAWSVariables(t *testing.T) {
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "aws-id", "AWS_SECRET_ACCESS_KEY": "aws-secret"}
+	c, err := Load(cmd, []string{"--blobs", "s3://b?region=r"}, envOf(env), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.S3AccessKeyID != "aws-id" || c.S3SecretAccessKey != "aws-secret" {
+		t.Errorf("credentials = %q, %q; want the AWS_* values", c.S3AccessKeyID, c.S3SecretAccessKey)
+	}
+	env["SAFELIGHT_S3_ACCESS_KEY_ID"] = "own-id"
+	c, err = Load(cmd, []string{"--blobs", "s3://b?region=r", "--s3-secret-access-key", "own-secret"}, envOf(env), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.S3AccessKeyID != "own-id" || c.S3SecretAccessKey != "own-secret" {
+		t.Errorf("credentials = %q, %q; want Safelight's own options to win", c.S3AccessKeyID, c.S3SecretAccessKey)
+	}
+}
+
+func TestMetricsAndWorkersValidated(t *testing.T) {
+	for _, args := range [][]string{{"--metrics-listen", "nope"}, {"--metrics-listen", "127.0.0.1:99999"}, {"--job-workers", "0"}} {
+		if _, err := Load(cmd, args, nil, nil); err == nil {
+			t.Errorf("Load(%q) = nil error", args)
+		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(cmd, []string{"--trusted-proxies", " 10.0.0.0/8, 192.0.2.7 ,fd00::1/8"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := c.TrustedProxyPrefixes()
+	if err != nil || len(ps) != 3 || ps[0].String() != "10.0.0.0/8" || ps[1].String() != "192.0.2.7/32" || ps[2].String() != "fd00::/8" {
+		t.Errorf("TrustedProxyPrefixes = %v, %v", ps, err)
+	}
+	if _, err := Load(cmd, []string{"--trusted-proxies", "10.0.0.0/8,lb.example"}, nil, nil); err == nil || !strings.Contains(err.Error(), `"lb.example"`) {
+		t.Errorf("bad entry: error = %v; want it named", err)
 	}
 }

@@ -67,10 +67,24 @@ var options = []option{
 	},
 	{
 		name: "blobs", arg: "URL",
-		usage:   "blob store: file:PATH or s3://bucket?endpoint=…&region=… (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+		usage:   "blob store: file:PATH or s3://bucket[/prefix]?endpoint=https://host&region=… (credentials: --s3-access-key-id, --s3-secret-access-key)",
 		defHelp: "file:DATA/blobs",
 		field:   func(c *Config) any { return &c.Blobs },
 		derive:  func(c *Config) string { return "file:" + filepath.Join(c.Data, "blobs") },
+	},
+	{
+		name: "s3-access-key-id", arg: "ID",
+		usage:   "access key id for an s3:// blob store",
+		defHelp: "AWS_ACCESS_KEY_ID",
+		secret:  true,
+		field:   func(c *Config) any { return &c.S3AccessKeyID },
+	},
+	{
+		name: "s3-secret-access-key", arg: "KEY",
+		usage:   "secret access key for an s3:// blob store",
+		defHelp: "AWS_SECRET_ACCESS_KEY",
+		secret:  true,
+		field:   func(c *Config) any { return &c.S3SecretAccessKey },
 	},
 	{
 		name: "root-key-file", arg: "PATH",
@@ -97,6 +111,12 @@ var options = []option{
 		usage: "allow a plain-http public URL on a host that is not loopback; session cookies then travel in clear (for labs only)",
 		def:   "false",
 		field: func(c *Config) any { return &c.InsecureHTTP },
+	},
+	{
+		name: "trusted-proxies", arg: "CIDRS",
+		usage:   "comma-separated addresses or networks of your load balancers and reverse proxies; only their X-Forwarded-For is believed (e.g. 10.0.0.0/8,192.0.2.7)",
+		defHelp: "none: the direct peer's address is the client's",
+		field:   func(c *Config) any { return &c.TrustedProxies },
 	},
 	{
 		name: "session-idle", arg: "DURATION",
@@ -139,6 +159,18 @@ var options = []option{
 		usage: "how long deleted images stay restorable in the trash before they are purged",
 		def:   "720h",
 		field: func(c *Config) any { return &c.TrashRetention },
+	},
+	{
+		name: "job-workers", arg: "N",
+		usage: "background jobs (mostly preview generation) this process runs at once; about one per core",
+		def:   "2",
+		field: func(c *Config) any { return &c.JobWorkers },
+	},
+	{
+		name: "metrics-listen", arg: "host:port",
+		usage:   "serve Prometheus metrics at /metrics on this separate address (keep it private)",
+		defHelp: "off",
+		field:   func(c *Config) any { return &c.MetricsListen },
 	},
 	{
 		name: "log-level", arg: "LEVEL",

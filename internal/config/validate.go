@@ -76,6 +76,20 @@ func (c Config) Validate() error {
 		bad("blobs: %q is not supported; want file:PATH or s3://bucket?endpoint=…&region=…", c.Blobs)
 	}
 
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		bad("trusted-proxies: %v", err)
+	}
+	if c.JobWorkers < 1 {
+		bad("job-workers: must be at least 1")
+	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics-listen: %q is not host:port (for example 127.0.0.1:9090)", c.MetricsListen)
+		} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			bad("metrics-listen: port %q in %q is not a number from 0 to 65535", port, c.MetricsListen)
+		}
+	}
+
 	if c.RootKeyFile == "" {
 		bad("root-key-file: must not be empty")
 	}

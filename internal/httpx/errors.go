@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"safelight/internal/fault"
 )
 
 // Error is an error with a status code and a message safe to show users,
@@ -41,8 +43,15 @@ func BadRequest(err error) *Error {
 	return &Error{Status: http.StatusBadRequest, Message: err.Error(), Cause: err}
 }
 
-// asError maps any error to an *Error. Unknown errors become a generic
-// 500 whose cause is logged; their text never reaches the client.
+// retryAfterSeconds is what a 503 tells clients to wait: long enough for a
+// database fail-over or a restarted object store, short enough that an
+// upload client's retry is not felt as an outage.
+const retryAfterSeconds = "5"
+
+// asError maps any error to an *Error. A backend that cannot be reached
+// becomes 503 (the request can be retried as it is); other unknown errors
+// become a generic 500. Causes are logged; their text never reaches the
+// client.
 func asError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
@@ -51,6 +60,9 @@ func asError(err error) *Error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body larger than %d bytes", mbe.Limit), Cause: err}
+	}
+	if errors.Is(err, fault.ErrUnavailable) {
+		return &Error{Status: http.StatusServiceUnavailable, Message: "temporarily unavailable; try again shortly", Cause: err}
 	}
 	return &Error{Status: http.StatusInternalServerError, Message: "internal error; the problem was logged", Cause: err}
 }

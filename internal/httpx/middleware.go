@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	nonceKey
+	clientIPKey
 )
 
 // RequestID returns the id given to the request by Middleware.
@@ -32,14 +34,64 @@ func Nonce(ctx context.Context) string {
 	return n
 }
 
-// ClientIP returns the address of the direct peer. (Trusting
-// X-Forwarded-For needs a configured proxy list; until then it is ignored.)
+// ClientIP returns the client's address as Middleware determined it: the
+// direct peer, or, when the peer is a trusted proxy, the address that proxy
+// reports in X-Forwarded-For.
 func ClientIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey).(string); ok {
+		return ip
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// clientIP believes X-Forwarded-For only as far as it was written by
+// trusted proxies: walking from the right (the entry our own peer added),
+// it skips trusted addresses and returns the first other one. Anything to
+// its left was written by the client and may be forged.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	peer := peerIP(r)
+	if len(trusted) == 0 || !isTrusted(peer, trusted) {
+		return peer
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		for _, part := range strings.Split(h, ",") {
+			hops = append(hops, strings.TrimSpace(part))
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		addr, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			break // garbage: stop believing the header here
+		}
+		if !isTrusted(addr.String(), trusted) {
+			return addr.Unmap().String()
+		}
+		peer = addr.Unmap().String()
+	}
+	return peer
+}
+
+func isTrusted(ip string, trusted []netip.Prefix) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range trusted {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // SecurityOptions configure the headers every response carries.
@@ -50,6 +102,9 @@ type SecurityOptions struct {
 	// PageError renders refusals of requests outside /api/ as HTML pages;
 	// nil means JSON everywhere.
 	PageError PageErrorRenderer
+	// TrustedProxies are the load balancers and reverse proxies whose
+	// X-Forwarded-For is believed when they are the direct peer.
+	TrustedProxies []netip.Prefix
 }
 
 // Middleware wraps h with, from the outside in: panic recovery, request
@@ -75,6 +130,7 @@ func Middleware(h http.Handler, opts SecurityOptions, log *slog.Logger) http.Han
 		id := newRandom(8)
 		nonce := newRandom(16)
 		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), nonceKey, nonce)
+		ctx = context.WithValue(ctx, clientIPKey, clientIP(r, opts.TrustedProxies))
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"safelight/internal/access"
+	"safelight/internal/fault"
 )
 
 // HandlerFunc is a handler that returns its error to the router's adapter
@@ -112,6 +113,12 @@ func (rt *Router) handle(pattern string, pol access.Policy, kind Kind, h Handler
 	rt.register(Route{Pattern: pattern, Policy: pol, Kind: kind}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		p, err := rt.authn.Authenticate(r, kind == API)
+		if err != nil && pol.IsPublic() && errors.Is(err, fault.ErrUnavailable) {
+			// A public route needs no caller: with the database away,
+			// serve it anonymously (health checks keep answering).
+			rt.log.WarnContext(r.Context(), "authentication unavailable; serving a public route anonymously", "err", err)
+			p, err = nil, nil
+		}
 		if err != nil {
 			rt.fail(w, r, kind, err)
 			return
@@ -150,6 +157,9 @@ func (rt *Router) fail(w http.ResponseWriter, r *http.Request, kind Kind, err er
 	}
 	if errors.Is(r.Context().Err(), context.Canceled) {
 		return // the client went away; nobody reads the answer
+	}
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
 	if e.Status == http.StatusUnauthorized && kind == API {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="safelight"`)

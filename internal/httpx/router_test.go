@@ -2,6 +2,7 @@ package httpx_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"safelight/internal/access"
+	"safelight/internal/fault"
 	"safelight/internal/httpx"
 )
 
@@ -49,6 +51,42 @@ func TestErrorsNeverLeakCauses(t *testing.T) {
 		}
 	}
 }
+
+// An unreachable backend is a 503 the client may retry, on both kinds of
+// route, and during authentication too: a database outage must not look
+// like a logged-out session.
+func TestUnavailableBackendIs503(t *testing.T) {
+	down := fmt.Errorf("sqlstore: session: %w", fault.Unavailable(errors.New("dial tcp 10.0.0.5:5432: connection refused")))
+	rt := httpx.NewRouter(failingAuth{down}, "/login", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rt.API("GET /api/x", access.Authenticated, func(http.ResponseWriter, *http.Request) error { return nil })
+	rt.Page("GET /page", access.Authenticated, func(http.ResponseWriter, *http.Request) error { return nil })
+	rt.API("GET /healthz", access.Public, func(w http.ResponseWriter, _ *http.Request) error { w.WriteHeader(200); return nil })
+	rec := httptest.NewRecorder()
+	rt.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 {
+		t.Errorf("public route while authentication is unavailable = %d; want it served anonymously", rec.Code)
+	}
+	ok := newRouter(&access.Principal{UserID: "u"})
+	ok.API("GET /api/x", access.Authenticated, func(http.ResponseWriter, *http.Request) error { return down })
+	for name, h := range map[string]http.Handler{"auth api": rt, "auth page": rt, "handler": ok} {
+		path := "/api/x"
+		if name == "auth page" {
+			path = "/page"
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+			t.Errorf("%s: GET %s = %d, Retry-After %q; want 503 with Retry-After", name, path, rec.Code, rec.Header().Get("Retry-After"))
+		}
+		if strings.Contains(rec.Body.String(), "10.0.0.5") {
+			t.Errorf("%s: body leaks the cause: %s", name, rec.Body.String())
+		}
+	}
+}
+
+type failingAuth struct{ err error }
+
+func (f failingAuth) Authenticate(*http.Request, bool) (*access.Principal, error) { return nil, f.err }
 
 func TestPolicyEnforcedBeforeHandler(t *testing.T) {
 	called := false

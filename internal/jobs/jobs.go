@@ -1,10 +1,23 @@
 // Package jobs runs Safelight's background work on river: derivative
-// generation, the trash purge and the reconciler that re-enqueues work a
-// crash interrupted. Jobs carry ids only, never image bytes or personal
-// data. Delivery is at least once; every handler is idempotent.
+// generation, the trash purge, the orphan sweep and the reconciler that
+// re-enqueues work a crash interrupted. Jobs carry ids only, never image
+// bytes or personal data.
+//
+// The queue lives in the metadata database, on either engine: SQLite for a
+// single process (Open) or PostgreSQL for several replicas sharing one
+// database (OpenPostgres). Both give the same Queue, with the same workers,
+// periodic jobs and options.
+//
+// Delivery is at least once. A job is fetched by one replica at a time,
+// but it runs again when an attempt fails, times out, or never reports
+// back because its process died; so every handler must be idempotent.
+// With several replicas, a job left "running" by a replica that was killed
+// (crash, SIGKILL, OOM, lost node) is rescued by the surviving ones once
+// Options.JobTimeout + Options.RescueAfter have passed, and retried.
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -13,8 +26,10 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Handlers do the work; package library implements them.
@@ -38,8 +53,11 @@ type DeriveArgs struct {
 // Kind implements river.JobArgs.
 func (DeriveArgs) Kind() string { return "derive" }
 
-// InsertOpts makes derive jobs unique per asset while one is pending, so
-// the reconciler and retries never run two at once for the same asset.
+// InsertOpts makes derive jobs unique per asset, so the reconciler and
+// retries never run two at once for the same asset. River's default unique
+// states include "completed": a finished job also blocks a new one for the
+// same asset until river deletes it (after a day). Cancelled and discarded
+// jobs do not, so an asset whose derive failed can be enqueued again.
 func (DeriveArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
@@ -69,7 +87,40 @@ type Options struct {
 	ReconcileEvery time.Duration // how often the reconciler runs
 	SweepEvery     time.Duration // how often orphan blobs are swept
 	PollInterval   time.Duration // how often idle workers look for jobs
-	JobTimeout     time.Duration
+
+	// JobTimeout is how long one attempt may run before its context is
+	// cancelled. Zero means river's default (one minute); it must not be
+	// negative, since without a timeout a dead replica's job could never
+	// be told from a slow one.
+	JobTimeout time.Duration
+
+	// RescueAfter is how long after JobTimeout a job still marked running
+	// is taken to belong to a process that died, and is retried (the
+	// attempt counts towards the job's maximum, so a job that keeps
+	// killing its process is eventually discarded). Zero means one minute.
+	//
+	// A live process records every attempt's outcome soon after
+	// JobTimeout, because the handler's context is cancelled then; a row
+	// still "running" later can only belong to a process that will never
+	// record anything. The margin covers handlers slow to notice the
+	// cancellation, and clocks: the start of an attempt is the database's
+	// time, the rescuer compares it with its own. Too short a margin runs
+	// a slow job twice at once (harmless, handlers are idempotent, but
+	// wasted work); too long leaves a dead replica's jobs waiting. River's
+	// rescuer runs on the elected leader every 30 s, and a dead leader is
+	// replaced once its lease lapses (about 15 s), so a rescue can come
+	// that much later than JobTimeout + RescueAfter.
+	RescueAfter time.Duration
+
+	// Observe, if not nil, is called after every job attempt this process
+	// runs, with the job's kind, how long the attempt took and its result:
+	// nil, the handler's error (errors.Is(err, ErrPermanent) holds for
+	// permanent ones), the context's error after JobTimeout, or an error
+	// describing a panic. Worker goroutines call it concurrently, so it
+	// must be quick and safe for concurrent use. An attempt cut short by
+	// the death of its process is never observed; its rescue shows in
+	// Depth. It exists for metrics, so that this package needs none.
+	Observe func(kind string, d time.Duration, err error)
 }
 
 // DefaultOptions are the production settings.
@@ -77,27 +128,88 @@ func DefaultOptions() Options {
 	return Options{Workers: 2, PurgeEvery: time.Hour, ReconcileEvery: 5 * time.Minute, SweepEvery: 24 * time.Hour, PollInterval: time.Second, JobTimeout: 3 * time.Minute}
 }
 
-// Queue is the job queue. Create it with Open, then Start it with the
-// handlers once they exist (the handlers themselves enqueue through it).
+// defaultRescueAfter is the RescueAfter used when it is zero.
+const defaultRescueAfter = time.Minute
+
+func (o Options) validate() error {
+	if o.JobTimeout < 0 {
+		return fmt.Errorf("jobs: JobTimeout %v is negative", o.JobTimeout)
+	}
+	if o.RescueAfter < 0 {
+		return fmt.Errorf("jobs: RescueAfter %v is negative", o.RescueAfter)
+	}
+	return nil
+}
+
+// rescueStuckAfter is river's RescueStuckJobsAfter, which counts from the
+// start of the attempt rather than from its timeout.
+func (o Options) rescueStuckAfter() time.Duration {
+	return cmp.Or(o.JobTimeout, river.JobTimeoutDefault) + cmp.Or(o.RescueAfter, defaultRescueAfter)
+}
+
+// riverClient is the part of a river client that Queue uses. River's client
+// is generic over its driver's transaction type (*sql.Tx for SQLite, pgx.Tx
+// for PostgreSQL); Queue never passes a transaction, so this non-generic
+// view lets one Queue type serve both engines.
+type riverClient interface {
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// clientFactory makes a river client on driver. Everything else about the
+// client comes from the config, which Queue builds the same for both
+// engines.
+func clientFactory[TTx any](driver riverdriver.Driver[TTx]) func(*river.Config) (riverClient, error) {
+	return func(cfg *river.Config) (riverClient, error) {
+		c, err := river.NewClient(driver, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}
+
+// Queue is the job queue. Create it with Open or OpenPostgres, then Start
+// it with the handlers once they exist (the handlers themselves enqueue
+// through it).
 type Queue struct {
-	db     *sql.DB
-	opts   Options
-	log    *slog.Logger
-	client *river.Client[*sql.Tx]
+	opts      Options
+	log       *slog.Logger
+	newClient func(*river.Config) (riverClient, error)
+	depth     func(ctx context.Context) (map[string]int, error)
+	client    riverClient
 }
 
 // Open prepares a queue on db, a SQLite handle used for nothing else
 // (river holds it; one connection), and applies river's own migrations.
+// The caller closes db after Stop.
 func Open(ctx context.Context, db *sql.DB, opts Options, log *slog.Logger) (*Queue, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	db.SetMaxOpenConns(1)
 	if _, err := Migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	return &Queue{db: db, opts: opts, log: log.With("component", "jobs")}, nil
+	return &Queue{
+		opts:      opts,
+		log:       log.With("component", "jobs"),
+		newClient: clientFactory(riversqlite.New(db)),
+		depth: func(ctx context.Context) (map[string]int, error) {
+			rows, err := db.QueryContext(ctx, depthQuery)
+			if err != nil {
+				return nil, fmt.Errorf("jobs: depth: %w", err)
+			}
+			defer rows.Close()
+			return collectDepth(rows)
+		},
+	}, nil
 }
 
-// Migrate applies river's own schema migrations to db and returns how many
-// ran. Open does this too; the migrate command calls it directly.
+// Migrate applies river's own schema migrations to db, a SQLite handle,
+// and returns how many ran. Open does this too; the migrate command calls
+// it directly.
 func Migrate(ctx context.Context, db *sql.DB) (int, error) {
 	migrator, err := rivermigrate.New(riversqlite.New(db), nil)
 	if err != nil {
@@ -114,7 +226,7 @@ func Migrate(ctx context.Context, db *sql.DB) (int, error) {
 func (q *Queue) Start(ctx context.Context, h Handlers) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[DeriveArgs]) error {
-		return q.permanent(h.Derive(ctx, j.Args.AssetID))
+		return permanent(h.Derive(ctx, j.Args.AssetID))
 	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[PurgeTrashArgs]) error {
 		return h.PurgeTrash(ctx)
@@ -125,17 +237,19 @@ func (q *Queue) Start(ctx context.Context, h Handlers) error {
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[SweepArgs]) error {
 		return h.SweepOrphans(ctx)
 	}))
-	client, err := river.NewClient(riversqlite.New(q.db), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(q.opts.Workers, 1)}},
-		Workers:           workers,
-		Logger:            q.log,
-		FetchPollInterval: q.opts.PollInterval,
-		FetchCooldown:     min(q.opts.PollInterval, 100*time.Millisecond),
-		JobTimeout:        q.opts.JobTimeout,
-		// A job still "running" this long after its timeout belonged to a
-		// process that died (crash, SIGKILL, lost replica): run it again.
-		// Handlers are idempotent, so a slow one finishing late is harmless.
-		RescueStuckJobsAfter: q.opts.JobTimeout + time.Minute,
+	var middleware []rivertype.Middleware
+	if q.opts.Observe != nil {
+		middleware = append(middleware, &observer{observe: q.opts.Observe})
+	}
+	client, err := q.newClient(&river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(q.opts.Workers, 1)}},
+		Workers:              workers,
+		Middleware:           middleware,
+		Logger:               q.log,
+		FetchPollInterval:    q.opts.PollInterval,
+		FetchCooldown:        min(q.opts.PollInterval, 100*time.Millisecond),
+		JobTimeout:           q.opts.JobTimeout,
+		RescueStuckJobsAfter: q.opts.rescueStuckAfter(),
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(q.opts.PurgeEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeTrashArgs{}, nil },
@@ -161,15 +275,40 @@ func (q *Queue) Start(ctx context.Context, h Handlers) error {
 // ErrPermanent marks a handler error that retrying cannot fix.
 var ErrPermanent = errors.New("jobs: permanent failure")
 
-func (q *Queue) permanent(err error) error {
+func permanent(err error) error {
 	if errors.Is(err, ErrPermanent) {
 		return river.JobCancel(err)
 	}
 	return err
 }
 
+// observer is river middleware around every job attempt that reports it
+// to Options.Observe. Middleware, unlike a wrapper in each worker, also
+// sees attempts that fail before the handler runs (bad arguments).
+type observer struct {
+	river.MiddlewareDefaults
+	observe func(kind string, d time.Duration, err error)
+}
+
+func (o *observer) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	start := time.Now()
+	returned := false
+	defer func() {
+		// River recovers a handler's panic further up and retries the
+		// job; it still counts as a failed attempt.
+		if !returned {
+			o.observe(job.Kind, time.Since(start), fmt.Errorf("jobs: %s panicked", job.Kind))
+		}
+	}()
+	err := doInner(ctx)
+	returned = true
+	o.observe(job.Kind, time.Since(start), err)
+	return err
+}
+
 // EnqueueDerive asks for an asset's derivatives. Enqueuing an asset that
-// already has a pending job is a no-op.
+// already has a job waiting, running or recently completed is a no-op (see
+// DeriveArgs.InsertOpts).
 func (q *Queue) EnqueueDerive(ctx context.Context, assetID string) error {
 	if q.client == nil {
 		return errors.New("jobs: queue not started")
@@ -185,8 +324,10 @@ func (q *Queue) EnqueuePurge(ctx context.Context) error {
 	if q.client == nil {
 		return errors.New("jobs: queue not started")
 	}
-	_, err := q.client.Insert(ctx, PurgeTrashArgs{}, nil)
-	return err
+	if _, err := q.client.Insert(ctx, PurgeTrashArgs{}, nil); err != nil {
+		return fmt.Errorf("jobs: enqueue purge: %w", err)
+	}
+	return nil
 }
 
 // Stop finishes jobs in flight (until ctx ends) and stops.
@@ -195,4 +336,46 @@ func (q *Queue) Stop(ctx context.Context) error {
 		return nil
 	}
 	return q.client.Stop(ctx)
+}
+
+// depthQuery counts river's jobs by state in SQL both engines accept. It
+// reads river's table directly, as river's client has no such call. The
+// cast makes PostgreSQL's enum scan as text.
+const depthQuery = `SELECT CAST(state AS TEXT), COUNT(*) FROM river_job GROUP BY state`
+
+// Depth returns how many jobs the database holds in each state
+// (available, scheduled, running, retryable, completed, …), across all
+// replicas. Every state river knows is present, at zero if it has no job,
+// so a gauge fed from it falls back to zero rather than keeping a stale
+// value. Finished jobs stay until river cleans them up (completed and
+// cancelled after a day, discarded after a week). The map is the caller's.
+// Depth works before Start.
+func (q *Queue) Depth(ctx context.Context) (map[string]int, error) {
+	return q.depth(ctx)
+}
+
+// stateRows is what collectDepth needs of *sql.Rows and pgx.Rows.
+type stateRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+func collectDepth(rows stateRows) (map[string]int, error) {
+	depth := make(map[string]int, len(rivertype.JobStates()))
+	for _, s := range rivertype.JobStates() {
+		depth[string(s)] = 0
+	}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("jobs: depth: %w", err)
+		}
+		depth[state] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("jobs: depth: %w", err)
+	}
+	return depth, nil
 }

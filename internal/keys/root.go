@@ -131,6 +131,18 @@ func LoadOrCreateRootKeyFile(path string) (*FileRootKey, error) {
 	return loadRootKeyFile(path)
 }
 
+// LoadRootKeyFile opens an existing root key file, with the checks of
+// LoadOrCreateRootKeyFile, and never creates one. Replicas sharing a
+// database use it: each must be given the same key, and a replica that
+// made up its own would seal new owners' keys so that no other replica
+// could open them.
+func LoadRootKeyFile(path string) (*FileRootKey, error) { return loadRootKeyFile(path) }
+
+// CreateRootKeyFile writes a new root key file at path (mode 0600, parent
+// directories 0700) and fails if path exists. It is what
+// "safelight root-key create" runs.
+func CreateRootKeyFile(path string) error { return createRootKeyFile(path) }
+
 func loadRootKeyFile(path string) (*FileRootKey, error) {
 	f, err := os.Open(path)
 	if err != nil {

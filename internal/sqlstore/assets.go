@@ -62,7 +62,7 @@ func (s *Store) CreateAsset(ctx context.Context, a library.Asset) error {
 		return fmt.Errorf("sqlstore: create asset: %w", library.ErrDuplicate)
 	}
 	if err != nil {
-		return fmt.Errorf("sqlstore: create asset: %w", err)
+		return s.errorf("sqlstore: create asset: %w", err)
 	}
 	return nil
 }
@@ -71,7 +71,7 @@ func (s *Store) CreateAsset(ctx context.Context, a library.Asset) error {
 func (s *Store) AssetByID(ctx context.Context, id string) (library.Asset, error) {
 	a, err := scanAsset(s.read.QueryRowContext(ctx, `SELECT `+assetColumns+` FROM assets WHERE id = $1`, id))
 	if err != nil {
-		return library.Asset{}, fmt.Errorf("sqlstore: asset %s: %w", id, notFound(err, library.ErrNotFound))
+		return library.Asset{}, s.errorf("sqlstore: asset %s: %w", id, notFound(err, library.ErrNotFound))
 	}
 	return a, nil
 }
@@ -80,7 +80,7 @@ func (s *Store) AssetByID(ctx context.Context, id string) (library.Asset, error)
 func (s *Store) AssetByMAC(ctx context.Context, ownerID string, mac []byte) (library.Asset, error) {
 	a, err := scanAsset(s.read.QueryRowContext(ctx, `SELECT `+assetColumns+` FROM assets WHERE owner_id = $1 AND content_mac = $2`, ownerID, mac))
 	if err != nil {
-		return library.Asset{}, fmt.Errorf("sqlstore: asset by mac: %w", notFound(err, library.ErrNotFound))
+		return library.Asset{}, s.errorf("sqlstore: asset by mac: %w", notFound(err, library.ErrNotFound))
 	}
 	return a, nil
 }
@@ -99,9 +99,9 @@ func (s *Store) ListAssets(ctx context.Context, ownerID string, trashed bool, af
 	rows, err := s.read.QueryContext(ctx, `SELECT `+assetColumns+` FROM assets WHERE `+where+`
 		ORDER BY sort_at DESC, id DESC LIMIT $2`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list assets: %w", err)
+		return nil, s.errorf("sqlstore: list assets: %w", err)
 	}
-	return collect(rows, scanAsset)
+	return collect(s, rows, scanAsset)
 }
 
 // Neighbours implements library.Store.
@@ -111,13 +111,13 @@ func (s *Store) Neighbours(ctx context.Context, ownerID string, c library.Cursor
 		AND (sort_at > $2 OR (sort_at = $2 AND id > $3)) ORDER BY sort_at ASC, id ASC LIMIT 1`,
 		ownerID, micros(c.SortAt), c.ID).Scan(&prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", "", fmt.Errorf("sqlstore: neighbours: %w", err)
+		return "", "", s.errorf("sqlstore: neighbours: %w", err)
 	}
 	err = s.read.QueryRowContext(ctx, `SELECT id FROM assets WHERE owner_id = $1 AND trashed_at = 0
 		AND (sort_at < $2 OR (sort_at = $2 AND id < $3)) ORDER BY sort_at DESC, id DESC LIMIT 1`,
 		ownerID, micros(c.SortAt), c.ID).Scan(&next)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", "", fmt.Errorf("sqlstore: neighbours: %w", err)
+		return "", "", s.errorf("sqlstore: neighbours: %w", err)
 	}
 	return prev, next, nil
 }
@@ -130,10 +130,13 @@ func (s *Store) SetAssetReady(ctx context.Context, id string, d library.Derivati
 		string(library.StatusReady), string(d.ThumbRef), string(d.PreviewRef),
 		d.ThumbWidth, d.ThumbHeight, d.PreviewWidth, d.PreviewHeight, micros(at), id, string(library.StatusProcessing))
 	if err != nil {
-		return false, fmt.Errorf("sqlstore: asset ready: %w", err)
+		return false, s.errorf("sqlstore: asset ready: %w", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil {
+		return false, s.errorf("sqlstore: asset ready: %w", err)
+	}
+	return n == 1, nil
 }
 
 // SetAssetFailed implements library.Store.
@@ -158,9 +161,9 @@ func (s *Store) TrashedBefore(ctx context.Context, ownerID string, t time.Time, 
 	q := `SELECT ` + assetColumns + ` FROM assets WHERE trashed_at <> 0 AND trashed_at < $1 AND ($2 = '' OR owner_id = $2) ORDER BY trashed_at LIMIT $3`
 	rows, err := s.read.QueryContext(ctx, q, micros(t), ownerID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: trashed assets: %w", err)
+		return nil, s.errorf("sqlstore: trashed assets: %w", err)
 	}
-	return collect(rows, scanAsset)
+	return collect(s, rows, scanAsset)
 }
 
 // ProcessingBefore implements library.Store.
@@ -168,9 +171,9 @@ func (s *Store) ProcessingBefore(ctx context.Context, t time.Time, limit int) ([
 	rows, err := s.read.QueryContext(ctx, `SELECT id FROM assets WHERE status = $1 AND created_at < $2 ORDER BY created_at LIMIT $3`,
 		string(library.StatusProcessing), micros(t), limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: processing assets: %w", err)
+		return nil, s.errorf("sqlstore: processing assets: %w", err)
 	}
-	return collect(rows, func(sc interface{ Scan(...any) error }) (string, error) {
+	return collect(s, rows, func(sc interface{ Scan(...any) error }) (string, error) {
 		var id string
 		return id, sc.Scan(&id)
 	})
@@ -186,7 +189,7 @@ func (s *Store) AppendAccess(ctx context.Context, e library.AccessEvent) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO access_events (id, asset_id, owner_id, at, actor_id, actor_label, via, action)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ID, e.AssetID, e.OwnerID, micros(e.At), e.ActorID, e.ActorLabel, e.Via, e.Action)
 	if err != nil {
-		return fmt.Errorf("sqlstore: append access: %w", err)
+		return s.errorf("sqlstore: append access: %w", err)
 	}
 	return nil
 }
@@ -196,9 +199,9 @@ func (s *Store) AccessLog(ctx context.Context, assetID string, limit int) ([]lib
 	rows, err := s.read.QueryContext(ctx, `SELECT id, asset_id, owner_id, at, actor_id, actor_label, via, action
 		FROM access_events WHERE asset_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, assetID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: access log: %w", err)
+		return nil, s.errorf("sqlstore: access log: %w", err)
 	}
-	return collect(rows, func(sc interface{ Scan(...any) error }) (library.AccessEvent, error) {
+	return collect(s, rows, func(sc interface{ Scan(...any) error }) (library.AccessEvent, error) {
 		var e library.AccessEvent
 		var at int64
 		err := sc.Scan(&e.ID, &e.AssetID, &e.OwnerID, &at, &e.ActorID, &e.ActorLabel, &e.Via, &e.Action)
@@ -214,7 +217,7 @@ func (s *Store) LibrarySettings(ctx context.Context, ownerID string) (library.Se
 	st := library.Settings{KeepCopyright: true}
 	err := s.read.QueryRowContext(ctx, `SELECT keep_copyright FROM library_settings WHERE owner_id = $1`, ownerID).Scan(&st.KeepCopyright)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("sqlstore: library settings: %w", err)
+		return st, s.errorf("sqlstore: library settings: %w", err)
 	}
 	return st, nil
 }
@@ -224,7 +227,7 @@ func (s *Store) SetLibrarySettings(ctx context.Context, ownerID string, st libra
 	_, err := s.write.ExecContext(ctx, `INSERT INTO library_settings (owner_id, keep_copyright) VALUES ($1, $2)
 		ON CONFLICT (owner_id) DO UPDATE SET keep_copyright = excluded.keep_copyright`, ownerID, st.KeepCopyright)
 	if err != nil {
-		return fmt.Errorf("sqlstore: set library settings: %w", err)
+		return s.errorf("sqlstore: set library settings: %w", err)
 	}
 	return nil
 }
@@ -234,7 +237,7 @@ func (s *Store) BlobReferenced(ctx context.Context, ref blob.Ref) (bool, error) 
 	var n int
 	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM assets WHERE original_ref = $1 OR thumb_ref = $1 OR preview_ref = $1`, string(ref)).Scan(&n)
 	if err != nil {
-		return false, fmt.Errorf("sqlstore: blob referenced: %w", err)
+		return false, s.errorf("sqlstore: blob referenced: %w", err)
 	}
 	return n > 0, nil
 }

@@ -26,7 +26,7 @@ func (s *Store) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		e.ID, micros(e.At), string(e.Type), e.ActorID, e.SubjectID, e.IP, e.UserAgent, string(details))
 	if err != nil {
-		return fmt.Errorf("sqlstore: append audit event: %w", err)
+		return s.errorf("sqlstore: append audit event: %w", err)
 	}
 	return nil
 }
@@ -36,9 +36,9 @@ func (s *Store) AuditEventsAbout(ctx context.Context, userID string, limit int) 
 	rows, err := s.read.QueryContext(ctx, `SELECT id, at, type, actor_id, subject_id, ip, user_agent, details
 		FROM audit_events WHERE actor_id = $1 OR subject_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, userID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: audit events about %s: %w", userID, err)
+		return nil, s.errorf("sqlstore: audit events about %s: %w", userID, err)
 	}
-	return collect(rows, func(sc interface{ Scan(...any) error }) (audit.Event, error) {
+	return collect(s, rows, func(sc interface{ Scan(...any) error }) (audit.Event, error) {
 		var e audit.Event
 		var at int64
 		var typ, details string

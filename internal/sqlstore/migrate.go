@@ -53,20 +53,35 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 
 // Migrate applies every migration not yet applied, each in its own
 // transaction together with its row in schema_migrations. It is safe to
-// call on every start. It refuses a database whose schema is newer than
-// this binary knows, rather than run old code against it.
+// call on every start, from several processes at once: the whole run holds
+// the dialect's migration lock, so one process migrates and the others
+// then find nothing left to do. It refuses a database whose schema is
+// newer than this binary knows, rather than run old code against it.
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	ms, err := loadMigrations(s.dialect.migrations())
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: %w", err)
 	}
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// One connection for the whole run: PostgreSQL's session lock belongs
+	// to it (SQLite's write handle has only this one connection anyway).
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return 0, s.errorf("sqlstore: migrate: %w", err)
+	}
+	defer conn.Close()
+	unlock, err := s.dialect.lockMigrations(ctx, conn)
+	if err != nil {
+		return 0, s.errorf("sqlstore: lock for migrations: %w", err)
+	}
+	defer unlock()
+
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
 		applied_at BIGINT NOT NULL)`); err != nil {
-		return 0, fmt.Errorf("sqlstore: create schema_migrations: %w", err)
+		return 0, s.errorf("sqlstore: create schema_migrations: %w", err)
 	}
-	current, err := s.SchemaVersion(ctx)
+	current, err := s.schemaVersion(ctx, conn)
 	if err != nil {
 		return 0, err
 	}
@@ -74,14 +89,16 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		return 0, fmt.Errorf("sqlstore: database schema version %d is newer than this binary's %d; upgrade safelight", current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			// Re-check inside the transaction: another process may have
-			// applied it since we looked.
-			var done int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&done); err != nil {
+		done := false
+		err := runTx(ctx, conn, func(tx *sql.Tx) error {
+			// Re-check inside the transaction: where the dialect's lock
+			// does not cover the whole run (SQLite), another process may
+			// have applied it since we looked.
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
 				return err
 			}
-			if done > 0 {
+			if done = n > 0; done {
 				return nil
 			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
@@ -92,7 +109,10 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 			return err
 		})
 		if err != nil {
-			return applied, fmt.Errorf("sqlstore: migration %04d_%s: %w", m.version, m.name, err)
+			return applied, s.errorf("sqlstore: migration %04d_%s: %w", m.version, m.name, err)
+		}
+		if done {
+			continue
 		}
 		s.log.InfoContext(ctx, "migration applied", "version", m.version, "name", m.name)
 		applied++
@@ -102,9 +122,15 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 
 // SchemaVersion returns the highest applied migration (0 for none).
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	return s.schemaVersion(ctx, s.write)
+}
+
+func (s *Store) schemaVersion(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}) (int, error) {
 	var v sql.NullInt64
-	if err := s.write.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("sqlstore: schema version: %w", err)
+	if err := q.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, s.errorf("sqlstore: schema version: %w", err)
 	}
 	return int(v.Int64), nil
 }

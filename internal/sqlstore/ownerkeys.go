@@ -17,7 +17,7 @@ func (s *Store) InsertOwnerKey(ctx context.Context, k keys.OwnerKey) error {
 		return fmt.Errorf("sqlstore: insert owner key %s v%d: %w", k.OwnerID, k.Version, keys.ErrOwnerKeyExists)
 	}
 	if err != nil {
-		return fmt.Errorf("sqlstore: insert owner key %s v%d: %w", k.OwnerID, k.Version, err)
+		return s.errorf("sqlstore: insert owner key %s v%d: %w", k.OwnerID, k.Version, err)
 	}
 	return nil
 }
@@ -27,9 +27,9 @@ func (s *Store) OwnerKeys(ctx context.Context, ownerID string) ([]keys.OwnerKey,
 	rows, err := s.read.QueryContext(ctx, `SELECT owner_id, version, root_version, wrapped, created_at
 		FROM owner_keys WHERE owner_id = $1 ORDER BY version DESC`, ownerID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: owner keys of %s: %w", ownerID, err)
+		return nil, s.errorf("sqlstore: owner keys of %s: %w", ownerID, err)
 	}
-	return collect(rows, func(sc interface{ Scan(...any) error }) (keys.OwnerKey, error) {
+	return collect(s, rows, func(sc interface{ Scan(...any) error }) (keys.OwnerKey, error) {
 		var k keys.OwnerKey
 		var created int64
 		err := sc.Scan(&k.OwnerID, &k.Version, &k.RootVersion, &k.Wrapped, &created)

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"safelight/internal/auth"
@@ -16,7 +15,7 @@ func (s *Store) CreateSession(ctx context.Context, ss auth.Session) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		ss.ID, ss.UserID, ss.TokenHash, micros(ss.CreatedAt), micros(ss.LastSeenAt), micros(ss.ExpiresAt), ss.IP, ss.UserAgent)
 	if err != nil {
-		return fmt.Errorf("sqlstore: create session: %w", err)
+		return s.errorf("sqlstore: create session: %w", err)
 	}
 	return nil
 }
@@ -35,7 +34,7 @@ func scanSession(sc interface{ Scan(...any) error }) (auth.Session, error) {
 func (s *Store) SessionByHash(ctx context.Context, hash []byte) (auth.Session, error) {
 	ss, err := scanSession(s.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = $1`, hash))
 	if err != nil {
-		return auth.Session{}, fmt.Errorf("sqlstore: session by hash: %w", notFound(err, auth.ErrNotFound))
+		return auth.Session{}, s.errorf("sqlstore: session by hash: %w", notFound(err, auth.ErrNotFound))
 	}
 	return ss, nil
 }
@@ -51,9 +50,9 @@ func (s *Store) SessionsOf(ctx context.Context, userID string) ([]auth.Session, 
 	rows, err := s.read.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = $1
 		ORDER BY last_seen_at DESC, id DESC`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: sessions of %s: %w", userID, err)
+		return nil, s.errorf("sqlstore: sessions of %s: %w", userID, err)
 	}
-	return collect(rows, scanSession)
+	return collect(s, rows, scanSession)
 }
 
 // DeleteSession implements auth.Store.
@@ -76,28 +75,28 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.
 func (s *Store) deleteCount(ctx context.Context, op, query string, args ...any) (int, error) {
 	res, err := s.write.ExecContext(ctx, query, args...)
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: %s: %w", op, err)
+		return 0, s.errorf("sqlstore: %s: %w", op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: %s: %w", op, err)
+		return 0, s.errorf("sqlstore: %s: %w", op, err)
 	}
 	return int(n), nil
 }
 
 // collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+func collect[T any](s *Store, rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlstore: scan: %w", err)
+			return nil, s.errorf("sqlstore: scan: %w", err)
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: rows: %w", err)
+		return nil, s.errorf("sqlstore: rows: %w", err)
 	}
 	return out, nil
 }

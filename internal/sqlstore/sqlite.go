@@ -44,6 +44,22 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 	return false
 }
 
+// isUnavailable is false: SQLite is a file opened in this process, so its
+// errors are never "try again later" (a busy database has already waited
+// out busy_timeout).
+func (sqliteDialect) isUnavailable(error) bool { return false }
+
+// lockMigrations does nothing: each migration's BEGIN IMMEDIATE takes the
+// database's write lock, which serializes processes, and CREATE TABLE IF
+// NOT EXISTS is atomic on its own.
+func (sqliteDialect) lockMigrations(context.Context, *sql.Conn) (func(), error) {
+	return func() {}, nil
+}
+
+// lockSignUp does nothing: the transaction began with BEGIN IMMEDIATE, so
+// it already holds the write lock.
+func (sqliteDialect) lockSignUp(context.Context, *sql.Tx) error { return nil }
+
 func (sqliteDialect) close() error { return nil }
 
 // openSQLite opens path with WAL, synchronous=FULL (an acknowledged write

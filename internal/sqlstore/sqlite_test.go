@@ -31,6 +31,10 @@ func TestSQLite(t *testing.T) {
 	})
 }
 
+func TestSQLiteMigrateConcurrently(t *testing.T) {
+	storetest.MigrateConcurrently(t, "sqlite:"+filepath.Join(t.TempDir(), "meta.db"))
+}
+
 func TestSQLitePragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "meta.db")
 	s := openSQLite(t, path)
@@ -50,7 +54,7 @@ func TestSQLitePragmas(t *testing.T) {
 }
 
 func TestOpenRejectsUnknownScheme(t *testing.T) {
-	for _, dsn := range []string{"mysql://x", "sqlite:", "sqlite:/tmp/a?b", "postgres://user:secret@host/db"} {
+	for _, dsn := range []string{"mysql://user:secret@x", "mysql:x", "sqlite:", "sqlite:/tmp/a?b", "secret"} {
 		_, err := sqlstore.Open(t.Context(), dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err == nil {
 			t.Errorf("Open(%q) = nil error", dsn)

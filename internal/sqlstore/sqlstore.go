@@ -1,6 +1,6 @@
 // Package sqlstore is Safelight's metadata store: one database/sql
 // implementation for every SQL engine, with small dialect hooks for what
-// differs (how to open, placeholders are shared, schema types, error codes).
+// differs (how to open, schema types, error codes, locking).
 //
 // SQL text is written once, in the subset both SQLite and PostgreSQL
 // accept ($n placeholders, ON CONFLICT, RETURNING). Schemas are numbered,
@@ -8,7 +8,9 @@
 // one transaction each. Times are stored as Unix microseconds in UTC.
 //
 // The package implements the Store interfaces that domain packages
-// (auth, audit, keys) declare, and returns their sentinel errors.
+// (auth, audit, keys, library) declare, and returns their sentinel errors.
+// An error caused by a database that cannot be reached right now (server
+// down, restarting, connection lost) also matches fault.ErrUnavailable.
 package sqlstore
 
 import (
@@ -18,10 +20,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"safelight/internal/fault"
 )
 
 // Store is the metadata store. Safe for concurrent use.
@@ -29,9 +34,11 @@ type Store struct {
 	dialect dialect
 	// write takes every write transaction. On SQLite it holds a single
 	// connection, so writers queue in Go rather than spin on busy locks.
+	// On PostgreSQL it is a pool shared with read.
 	write *sql.DB
 	// read serves queries; on SQLite a pool of read-only connections that
-	// run alongside the writer thanks to WAL.
+	// run alongside the writer thanks to WAL. On PostgreSQL the same *sql.DB
+	// as write: the server runs readers and writers concurrently itself.
 	read *sql.DB
 	log  *slog.Logger
 }
@@ -41,27 +48,61 @@ type dialect interface {
 	name() string
 	migrations() fs.FS
 	isUniqueViolation(err error) bool
+	// isUnavailable reports whether err means the database cannot be
+	// reached right now, so the caller may retry later.
+	isUnavailable(err error) bool
+	// lockMigrations keeps other processes from migrating until unlock
+	// is called; conn is the connection the whole migration runs on.
+	lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+	// lockSignUp is called first in the transaction that counts users to
+	// decide whether a sign-up becomes the first admin, so that two
+	// concurrent sign-ups cannot both see an empty table.
+	lockSignUp(ctx context.Context, tx *sql.Tx) error
 	close() error
 }
 
-// Open connects to the database named by dsn ("sqlite:PATH"; PostgreSQL
-// follows) without migrating it; call Migrate before use.
+// Open connects to the database named by dsn ("sqlite:PATH",
+// "postgres://…" or "postgresql://…") without migrating it; call Migrate
+// before use. A PostgreSQL server that cannot be reached is reported at
+// once, as an error matching fault.ErrUnavailable.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), log)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return nil, errors.New("sqlstore: PostgreSQL is not supported by this build yet")
+		return openPostgres(ctx, dsn, log)
 	}
-	return nil, fmt.Errorf("sqlstore: unsupported database %q: want sqlite:PATH", redactDSN(dsn))
+	return nil, fmt.Errorf("sqlstore: unsupported database %q: want sqlite:PATH or postgres://…", redactDSN(dsn))
 }
 
-// redactDSN hides everything after the scheme, which may hold a password.
+// redactDSN returns dsn fit for messages and logs: a URL with its
+// password (in the user part, or as a password or sslpassword parameter)
+// masked, and anything else cut after the scheme, since in a string that
+// does not parse there is no telling where a password would be.
 func redactDSN(dsn string) string {
-	if i := strings.Index(dsn, ":"); i >= 0 {
-		return dsn[:i+1] + "…"
+	scheme, _, ok := strings.Cut(dsn, ":")
+	if !ok {
+		return "…"
 	}
-	return "…"
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return scheme + ":…"
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return scheme + ":…" // a malformed pair might be a password
+	}
+	masked := false
+	for k := range q {
+		switch strings.ToLower(k) {
+		case "password", "sslpassword":
+			q[k], masked = []string{"xxxxx"}, true
+		}
+	}
+	if masked {
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // Dialect names the engine: "sqlite" or "postgres".
@@ -69,21 +110,48 @@ func (s *Store) Dialect() string { return s.dialect.name() }
 
 // Close closes the connections.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close(), s.dialect.close())
+	var rerr error
+	if s.read != s.write {
+		rerr = s.read.Close()
+	}
+	return errors.Join(rerr, s.write.Close(), s.dialect.close())
 }
 
 // Ping checks that the database answers a query; used by /readyz.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
-		return fmt.Errorf("sqlstore: ping: %w", err)
+		return s.errorf("sqlstore: ping: %w", err)
 	}
 	return nil
 }
 
+// errorf is fmt.Errorf for errors that may come from the database: when
+// the dialect says the cause means the database cannot be reached, the
+// result also matches fault.ErrUnavailable (its text is unchanged). Every
+// error leaving the package about a database call goes through here.
+func (s *Store) errorf(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	if s.dialect.isUnavailable(err) {
+		return fault.Unavailable(err)
+	}
+	return err
+}
+
+// txBeginner is *sql.DB or *sql.Conn.
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
 // inTx runs fn in a write transaction, committing when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	return runTx(ctx, s.write, fn)
+}
+
+// runTx runs fn in a transaction begun on db, committing when fn returns
+// nil.
+func runTx(ctx context.Context, db txBeginner, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -146,7 +214,7 @@ func (s *Store) Pragma(ctx context.Context, name string) (string, error) {
 	}
 	var v string
 	if err := s.write.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
-		return "", fmt.Errorf("sqlstore: pragma %s: %w", name, err)
+		return "", s.errorf("sqlstore: pragma %s: %w", name, err)
 	}
 	return v, nil
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"safelight/internal/auth"
@@ -13,7 +12,7 @@ func (s *Store) CreateToken(ctx context.Context, t auth.Token) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, last_used_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, t.UserID, t.Name, t.Hash, micros(t.CreatedAt), micros(t.LastUsedAt))
 	if err != nil {
-		return fmt.Errorf("sqlstore: create token: %w", err)
+		return s.errorf("sqlstore: create token: %w", err)
 	}
 	return nil
 }
@@ -32,7 +31,7 @@ func scanToken(sc interface{ Scan(...any) error }) (auth.Token, error) {
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (auth.Token, error) {
 	t, err := scanToken(s.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = $1`, hash))
 	if err != nil {
-		return auth.Token{}, fmt.Errorf("sqlstore: token by hash: %w", notFound(err, auth.ErrNotFound))
+		return auth.Token{}, s.errorf("sqlstore: token by hash: %w", notFound(err, auth.ErrNotFound))
 	}
 	return t, nil
 }
@@ -48,9 +47,9 @@ func (s *Store) TokensOf(ctx context.Context, userID string) ([]auth.Token, erro
 	rows, err := s.read.QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1
 		ORDER BY created_at DESC, id DESC`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: tokens of %s: %w", userID, err)
+		return nil, s.errorf("sqlstore: tokens of %s: %w", userID, err)
 	}
-	return collect(rows, scanToken)
+	return collect(s, rows, scanToken)
 }
 
 // DeleteToken implements auth.Store.
@@ -64,7 +63,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv auth.Invite) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO invites (id, email, token_hash, created_by, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, inv.ID, inv.Email, inv.Hash, inv.CreatedBy, micros(inv.CreatedAt), micros(inv.ExpiresAt))
 	if err != nil {
-		return fmt.Errorf("sqlstore: create invite: %w", err)
+		return s.errorf("sqlstore: create invite: %w", err)
 	}
 	return nil
 }
@@ -74,7 +73,7 @@ func (s *Store) CreateDevice(ctx context.Context, d auth.Device) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO devices (id, user_id, token_hash, created_at)
 		VALUES ($1, $2, $3, $4)`, d.ID, d.UserID, d.Hash, micros(d.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("sqlstore: create device: %w", err)
+		return s.errorf("sqlstore: create device: %w", err)
 	}
 	return nil
 }
@@ -86,7 +85,7 @@ func (s *Store) DeviceByHash(ctx context.Context, hash []byte) (auth.Device, err
 	err := s.read.QueryRowContext(ctx, `SELECT id, user_id, token_hash, created_at FROM devices WHERE token_hash = $1`, hash).
 		Scan(&d.ID, &d.UserID, &d.Hash, &created)
 	if err != nil {
-		return auth.Device{}, fmt.Errorf("sqlstore: device by hash: %w", notFound(err, auth.ErrNotFound))
+		return auth.Device{}, s.errorf("sqlstore: device by hash: %w", notFound(err, auth.ErrNotFound))
 	}
 	d.CreatedAt = fromMicros(created)
 	return d, nil
@@ -103,7 +102,7 @@ func (s *Store) AddLoginFailure(ctx context.Context, key string, at time.Time, w
 			window_start = CASE WHEN login_failures.window_start <= $3 THEN $2 ELSE login_failures.window_start END
 		RETURNING failures, window_start`, key, micros(at), micros(at.Add(-window))).Scan(&n, &start)
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("sqlstore: add login failure: %w", err)
+		return 0, time.Time{}, s.errorf("sqlstore: add login failure: %w", err)
 	}
 	return n, fromMicros(start), nil
 }
@@ -117,7 +116,7 @@ func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, 
 		if err := notFound(err, auth.ErrNotFound); err == auth.ErrNotFound {
 			return 0, time.Time{}, nil
 		}
-		return 0, time.Time{}, fmt.Errorf("sqlstore: login failures: %w", err)
+		return 0, time.Time{}, s.errorf("sqlstore: login failures: %w", err)
 	}
 	return n, fromMicros(start), nil
 }
@@ -125,7 +124,7 @@ func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, 
 // ClearLoginFailures implements auth.Store.
 func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	if _, err := s.write.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1`, key); err != nil {
-		return fmt.Errorf("sqlstore: clear login failures: %w", err)
+		return s.errorf("sqlstore: clear login failures: %w", err)
 	}
 	return nil
 }

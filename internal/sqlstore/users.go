@@ -35,6 +35,9 @@ func (s *Store) CreateUser(ctx context.Context, nu auth.NewUser) (auth.User, err
 			}
 		}
 		if nu.FirstIsAdmin {
+			if err := s.dialect.lockSignUp(ctx, tx); err != nil {
+				return err
+			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 				return err
@@ -60,7 +63,7 @@ func (s *Store) CreateUser(ctx context.Context, nu auth.NewUser) (auth.User, err
 		return nil
 	})
 	if err != nil {
-		return auth.User{}, fmt.Errorf("sqlstore: create user: %w", err)
+		return auth.User{}, s.errorf("sqlstore: create user: %w", err)
 	}
 	slices.Sort(u.Roles)
 	return u, nil
@@ -96,7 +99,7 @@ func (s *Store) userWhere(ctx context.Context, cond string, arg any) (auth.User,
 func (s *Store) UserByID(ctx context.Context, id string) (auth.User, error) {
 	u, err := s.userWhere(ctx, `id = $1`, id)
 	if err != nil {
-		return u, fmt.Errorf("sqlstore: user %s: %w", id, err)
+		return u, s.errorf("sqlstore: user %s: %w", id, err)
 	}
 	return u, nil
 }
@@ -105,7 +108,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (auth.User, error) {
 func (s *Store) UserByEmail(ctx context.Context, email string) (auth.User, error) {
 	u, err := s.userWhere(ctx, `email = $1`, strings.ToLower(email))
 	if err != nil {
-		return u, fmt.Errorf("sqlstore: user by e-mail: %w", err)
+		return u, s.errorf("sqlstore: user by e-mail: %w", err)
 	}
 	return u, nil
 }
@@ -114,7 +117,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (auth.User, error
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("sqlstore: count users: %w", err)
+		return 0, s.errorf("sqlstore: count users: %w", err)
 	}
 	return n, nil
 }
@@ -136,11 +139,11 @@ func (s *Store) SetUserName(ctx context.Context, userID, name string, at time.Ti
 func (s *Store) updateOne(ctx context.Context, op string, sentinel error, query string, args ...any) error {
 	res, err := s.write.ExecContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("sqlstore: %s: %w", op, err)
+		return s.errorf("sqlstore: %s: %w", op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("sqlstore: %s: %w", op, err)
+		return s.errorf("sqlstore: %s: %w", op, err)
 	}
 	if n == 0 {
 		return fmt.Errorf("sqlstore: %s: %w", op, sentinel)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,9 +81,11 @@ func TestMutant(t *testing.T) {
 
 // memStore is a blob.Store in memory, correct unless bug names a flaw.
 type memStore struct {
-	bug   string
-	mu    sync.Mutex
-	blobs map[blob.Ref]memBlob
+	bug      string
+	mu       sync.Mutex
+	blobs    map[blob.Ref]memBlob
+	checked  atomic.Int32 // checkThenSet: writers past the existence check
+	inflight atomic.Int32 // Puts running
 }
 
 type memBlob struct {
@@ -102,6 +105,8 @@ func (m *memStore) check(ref blob.Ref) error {
 }
 
 func (m *memStore) Put(ctx context.Context, ref blob.Ref, r io.Reader) (int64, error) {
+	m.inflight.Add(1)
+	defer m.inflight.Add(-1)
 	if m.bug == "readsBeforeValidate" {
 		var b [1]byte
 		r.Read(b[:])
@@ -157,8 +162,17 @@ func (m *memStore) Put(ctx context.Context, ref blob.Ref, r io.Reader) (int64, e
 	m.mu.Lock()
 	_, exists := m.blobs[ref]
 	if m.bug == "checkThenSet" {
+		// Hold the gap open until a second writer has checked too, so the
+		// race is certain however loaded the machine is (a fixed sleep
+		// was not).
+		m.checked.Add(1)
 		m.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
+		for start := time.Now(); m.checked.Load() < 2; time.Sleep(time.Millisecond) {
+			waited := time.Since(start)
+			if waited > 2*time.Second || (waited > 200*time.Millisecond && m.inflight.Load() < 2) {
+				break // no second writer is coming
+			}
+		}
 		m.mu.Lock()
 	}
 	defer m.mu.Unlock()

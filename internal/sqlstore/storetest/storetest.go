@@ -1,12 +1,14 @@
 // Package storetest is the conformance suite of the metadata store. Every
 // engine's test calls Test with a function that opens a fresh, migrated
-// store, so SQLite and PostgreSQL are held to the same behaviour.
+// store, and MigrateConcurrently with a fresh database, so SQLite and
+// PostgreSQL are held to the same behaviour.
 package storetest
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -36,9 +38,78 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"LoginFailures", testLoginFailures},
 		{"AuditEvents", testAudit},
 		{"OwnerKeys", testOwnerKeys},
+		{"AssetRoundTrip", testAssetRoundTrip},
+		{"AssetLookups", testAssetLookups},
+		{"ListAssets", testListAssets},
+		{"AssetLifecycle", testAssetLifecycle},
+		{"TrashedAndProcessing", testTrashedAndProcessing},
+		{"AccessLog", testAccessLog},
+		{"LibrarySettings", testLibrarySettings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
+	}
+}
+
+// MigrateConcurrently opens several stores on the empty, unmigrated
+// database named by dsn and migrates them all at once, as processes that
+// start together do. Every Migrate must succeed and, between them, apply
+// each migration exactly once.
+func MigrateConcurrently(t *testing.T, dsn string) {
+	const n = 4
+	ctx := t.Context()
+	log := slog.New(slog.DiscardHandler)
+	// Opened one after another: what is under test is migrating. (Two
+	// processes creating the same SQLite file at the same instant can see
+	// SQLITE_BUSY while one switches it to WAL.)
+	stores := make([]*sqlstore.Store, n)
+	for i := range stores {
+		s, err := sqlstore.Open(ctx, dsn, log)
+		if err != nil {
+			t.Fatalf("Open #%d = %v", i, err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+
+	applied := make([]int, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, s := range stores {
+		wg.Go(func() {
+			<-start
+			applied[i], errs[i] = s.Migrate(ctx)
+		})
+	}
+	close(start)
+	wg.Wait()
+	total := 0
+	for i := range stores {
+		if errs[i] != nil {
+			t.Errorf("concurrent Migrate #%d = %v", i, errs[i])
+		}
+		total += applied[i]
+	}
+	v, err := stores[0].SchemaVersion(ctx)
+	if err != nil || v < 1 {
+		t.Fatalf("SchemaVersion() = %d, %v; want >= 1", v, err)
+	}
+	if total != v {
+		t.Errorf("concurrent Migrate applied %d migrations in all (%v); want %d, each once", total, applied, v)
+	}
+	for i, s := range stores {
+		if n, err := s.Migrate(ctx); err != nil || n != 0 {
+			t.Errorf("Migrate #%d afterwards = %d, %v; want 0, nil", i, n, err)
+		}
+		if got, err := s.SchemaVersion(ctx); err != nil || got != v {
+			t.Errorf("SchemaVersion #%d = %d, %v; want %d", i, got, err, v)
+		}
+	}
+	// Each handle sees what another wrote: they share one database.
+	u := mkUser(t, stores[1], "shared@example.com")
+	if got, err := stores[3].UserByID(ctx, u.ID); err != nil || got.Email != u.Email {
+		t.Errorf("UserByID through another handle = %+v, %v", got, err)
 	}
 }
 
