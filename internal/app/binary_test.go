@@ -134,9 +134,10 @@ func TestBinary(t *testing.T) {
 }
 
 type served struct {
-	cmd  *exec.Cmd
-	base string
-	logs chan string // the whole log, once the process has exited
+	cmd     *exec.Cmd
+	base    string
+	metrics string      // the metrics listener's address, if one was asked for
+	logs    chan string // the whole log, once the process has exited
 }
 
 // startServe runs "safelight serve" on a free loopback port and waits until
@@ -157,23 +158,29 @@ func startServeWith(t testing.TB, bin string, env []string, args ...string) serv
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	addr := make(chan string, 1)
+	addr := make(chan [2]string, 1)
 	logs := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		var all strings.Builder
-		re := regexp.MustCompile(`msg=serving addr=(\S+)`)
+		// Text or JSON logs; "serving metrics" comes before "serving".
+		serving := regexp.MustCompile(`(?:msg=serving|"msg":"serving",)\s*"?addr"?[=:]"?([^"\s]+)`)
+		metrics := regexp.MustCompile(`(?:msg="serving metrics"|"msg":"serving metrics",)\s*"?addr"?[=:]"?([^"\s]+)`)
+		var metricsAddr string
 		for sc.Scan() {
 			all.WriteString(sc.Text() + "\n")
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+			if m := metrics.FindStringSubmatch(sc.Text()); m != nil {
+				metricsAddr = m[1]
+			}
+			if m := serving.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- [2]string{m[1], metricsAddr}
 			}
 		}
 		logs <- all.String()
 	}()
 	select {
 	case a := <-addr:
-		return served{cmd: cmd, base: "http://" + a, logs: logs}
+		return served{cmd: cmd, base: "http://" + a[0], metrics: a[1], logs: logs}
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("server did not start; log:\n%s", <-logs)

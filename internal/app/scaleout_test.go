@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,12 +47,24 @@ func TestTwoReplicas(t *testing.T) {
 	var a, b served
 	var wg sync.WaitGroup
 	wg.Go(func() { a = startServeWith(t, bin, env, "--data", t.TempDir()) })
-	wg.Go(func() { b = startServeWith(t, bin, env, "--data", t.TempDir()) })
+	wg.Go(func() {
+		b = startServeWith(t, bin, env, "--data", t.TempDir(), "--log-format", "json", "--metrics-listen", "127.0.0.1:0")
+	})
 	wg.Wait()
 	if t.Failed() {
 		t.FailNow()
 	}
-	defer func() { b.cmd.Process.Kill(); b.cmd.Wait() }()
+	defer func() {
+		b.cmd.Process.Signal(syscall.SIGTERM)
+		b.cmd.Wait()
+		// B logged structured JSON, one object per line, and no secret.
+		for line := range strings.Lines(<-b.logs) {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(line), &v); err != nil {
+				t.Errorf("B's log line is not JSON: %q", line)
+			}
+		}
+	}()
 	killA := sync.OnceFunc(func() { a.cmd.Process.Kill(); a.cmd.Wait() })
 	defer killA()
 
@@ -139,6 +153,35 @@ func TestTwoReplicas(t *testing.T) {
 		t.Errorf("upload on B after A died = %d %s", r.status, r.body)
 	} else {
 		onB.waitReady(r.json["id"].(string))
+	}
+
+	// B's metrics, on their own listener, saw its upload and requests, and
+	// see the shared job queue.
+	if b.metrics == "" {
+		t.Fatal("B did not report its metrics address")
+	}
+	res, err := http.Get("http://" + b.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`safelight_uploads_total{outcome="created"} 1`,
+		`safelight_upload_bytes_total `,
+		`safelight_http_request_duration_seconds_count{code="200",method="GET",route="GET /api/v1/assets/{id}/original"} 1`,
+		`safelight_job_queue_depth{state="available"}`,
+		`safelight_job_duration_seconds_count{kind="derive",outcome="ok"}`,
+	} {
+		if !bytes.Contains(scrape, []byte(want)) {
+			t.Errorf("B's metrics lack %s", want)
+		}
+	}
+	if r, err := http.Get(b.base + "/metrics"); err == nil {
+		if r.StatusCode == 200 {
+			t.Error("metrics are served on the public listener too")
+		}
+		r.Body.Close()
 	}
 }
 
