@@ -76,6 +76,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if _, err := a.store.Migrate(ctx); err != nil {
 		return nil, err
 	}
+	if err := keys.VerifyRootKey(ctx, a.root, a.store); errors.Is(err, keys.ErrWrongRootKey) {
+		return nil, fmt.Errorf("root key file %s is not the key this database was set up with: every replica must be given the same file (a different key could open no image)", cfg.RootKeyFile)
+	} else if err != nil {
+		return nil, err
+	}
 	a.blobs, err = openBlobs(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -17,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"safelight/internal/app"
 	"safelight/internal/app/apptest"
+	"safelight/internal/config"
 	"safelight/internal/testsvc"
 )
 
@@ -306,5 +309,35 @@ func TestUnreachableBackendsAtStart(t *testing.T) {
 				t.Errorf("took %v to give up", d)
 			}
 		})
+	}
+}
+
+// TestWrongRootKeyRefused: a process given another root key file than the
+// one the database was set up with refuses to start, before sealing
+// anything with it.
+func TestWrongRootKeyRefused(t *testing.T) {
+	dir := t.TempDir()
+	load := func(extra ...string) config.Config {
+		cfg, err := config.Load("safelight serve", append([]string{"--data", dir}, extra...), nil, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	first, err := app.New(t.Context(), load(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	_, err = app.New(t.Context(), load("--root-key-file", apptest.NewRootKey(t)), log)
+	if err == nil || !strings.Contains(err.Error(), "not the key this database was set up with") {
+		t.Errorf("start with another root key: %v; want a refusal", err)
+	}
+	again, err := app.New(t.Context(), load(), log)
+	if err != nil {
+		t.Errorf("start with the right key after the refusal: %v", err)
+	} else {
+		again.Close()
 	}
 }

@@ -2,12 +2,17 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"safelight/internal/keys"
 )
 
-var _ keys.Store = (*Store)(nil)
+var (
+	_ keys.Store      = (*Store)(nil)
+	_ keys.CheckStore = (*Store)(nil)
+)
 
 // InsertOwnerKey implements keys.Store.
 func (s *Store) InsertOwnerKey(ctx context.Context, k keys.OwnerKey) error {
@@ -36,4 +41,31 @@ func (s *Store) OwnerKeys(ctx context.Context, ownerID string) ([]keys.OwnerKey,
 		k.CreatedAt = fromMicros(created)
 		return k, err
 	})
+}
+
+// RootKeyCheck implements keys.CheckStore.
+func (s *Store) RootKeyCheck(ctx context.Context) ([]byte, error) {
+	var v []byte
+	err := s.read.QueryRowContext(ctx, `SELECT value FROM instance WHERE name = 'root_key_check'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.errorf("sqlstore: root key check: %w", err)
+	}
+	return v, nil
+}
+
+// SetRootKeyCheck implements keys.CheckStore: the first value stays.
+func (s *Store) SetRootKeyCheck(ctx context.Context, wrapped []byte) (bool, error) {
+	res, err := s.write.ExecContext(ctx, `INSERT INTO instance (name, value) VALUES ('root_key_check', $1)
+		ON CONFLICT (name) DO NOTHING`, wrapped)
+	if err != nil {
+		return false, s.errorf("sqlstore: set root key check: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.errorf("sqlstore: set root key check: %w", err)
+	}
+	return n == 1, nil
 }

@@ -38,6 +38,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"LoginFailures", testLoginFailures},
 		{"AuditEvents", testAudit},
 		{"OwnerKeys", testOwnerKeys},
+		{"RootKeyCheck", testRootKeyCheck},
 		{"AssetRoundTrip", testAssetRoundTrip},
 		{"AssetLookups", testAssetLookups},
 		{"ListAssets", testListAssets},
@@ -434,5 +435,22 @@ func testOwnerKeys(t *testing.T, s *sqlstore.Store) {
 	ks, err := s.OwnerKeys(ctx, "o1")
 	if err != nil || len(ks) != 2 || ks[0].Version != 2 || !bytes.Equal(ks[0].Wrapped, []byte{2}) {
 		t.Errorf("OwnerKeys = %+v, %v; want versions 2,1", ks, err)
+	}
+}
+
+func testRootKeyCheck(t *testing.T, s *sqlstore.Store) {
+	ctx := t.Context()
+	if v, err := s.RootKeyCheck(ctx); v != nil || err != nil {
+		t.Fatalf("RootKeyCheck on a new database = %x, %v; want nil, nil", v, err)
+	}
+	first := []byte{1, 2, 3, 0, 255}
+	if ok, err := s.SetRootKeyCheck(ctx, first); !ok || err != nil {
+		t.Fatalf("first SetRootKeyCheck = %v, %v; want true, nil", ok, err)
+	}
+	if ok, err := s.SetRootKeyCheck(ctx, []byte{9}); ok || err != nil {
+		t.Errorf("second SetRootKeyCheck = %v, %v; want false, nil (the first value stays)", ok, err)
+	}
+	if v, err := s.RootKeyCheck(ctx); !bytes.Equal(v, first) || err != nil {
+		t.Errorf("RootKeyCheck = %x, %v; want %x", v, err, first)
 	}
 }
