@@ -16,6 +16,7 @@ import (
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
+	"safelight/internal/ratelimit"
 )
 
 // Server holds what the handlers need.
@@ -29,6 +30,9 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Uploads, when set, is told the outcome of every upload (metrics).
 	Uploads UploadObserver
+	// Limits, when set, applies the abuse limits (sign-up, sign-in and
+	// password reset per address, uploads per account).
+	Limits *ratelimit.Limiter
 }
 
 // UploadObserver counts uploads by outcome: created, duplicate, refused
@@ -49,8 +53,8 @@ func (s *Server) Register(rt *httpx.Router) {
 	rt.API("GET /readyz", access.Public, s.readyz)
 	rt.API("GET /api/v1/openapi.yaml", access.Public, s.openAPI)
 
-	rt.API("POST /api/v1/auth/signup", access.Public, s.signup)
-	rt.API("POST /api/v1/auth/login", access.Public, s.login)
+	rt.API("POST /api/v1/auth/signup", access.Public, s.limitByAddress(ratelimit.Signup, s.signup))
+	rt.API("POST /api/v1/auth/login", access.Public, s.limitByAddress(ratelimit.Login, s.login))
 	rt.API("POST /api/v1/auth/logout", access.Authenticated, s.logout)
 
 	rt.API("GET /api/v1/me", access.Authenticated, s.me)
@@ -66,7 +70,7 @@ func (s *Server) Register(rt *httpx.Router) {
 
 	rt.API("POST /api/v1/invites", access.Admin, s.createInvite)
 
-	rt.API("POST /api/v1/assets", access.Authenticated, s.uploadAsset)
+	rt.API("POST /api/v1/assets", access.Authenticated, s.limitByAccount(ratelimit.Upload, s.uploadAsset))
 	rt.API("GET /api/v1/assets", access.Authenticated, s.listAssets(false))
 	rt.API("GET /api/v1/assets/{id}", access.Authenticated, s.getAsset)
 	rt.API("GET /api/v1/assets/{id}/original", access.Authenticated, s.serveContent(library.Original))

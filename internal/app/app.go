@@ -31,6 +31,7 @@ import (
 	"safelight/internal/library"
 	"safelight/internal/media"
 	"safelight/internal/metrics"
+	"safelight/internal/ratelimit"
 	"safelight/internal/sqlstore"
 	"safelight/internal/web"
 )
@@ -120,13 +121,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 
 	cookies := httpauth.Cookies{Secure: cfg.SecureCookies(), SessionMaxAge: cfg.SessionMaxAge}
-	a.router = httpx.NewRouter(&httpauth.Authenticator{Auth: a.Auth, Cookies: cookies}, "/login", log)
-	apiServer := &api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready}
+	rules, err := ratelimit.Parse(cfg.RateLimits)
+	if err != nil {
+		return nil, err // Load validated it already
+	}
+	limits := ratelimit.New(a.store, rules)
+	a.router = httpx.NewRouter(&httpauth.Authenticator{Auth: a.Auth, Cookies: cookies, Limits: limits, ClientIP: httpx.ClientIP}, "/login", log)
+	apiServer := &api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready, Limits: limits}
 	if a.Metrics != nil {
 		apiServer.Uploads = a.Metrics
 	}
 	apiServer.Register(a.router)
-	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log})
+	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits})
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +327,10 @@ func (a *App) sweepSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			// Throttle and rate-limit windows are at most a day long.
+			if _, err := a.store.DeleteCountersBefore(ctx, time.Now().Add(-25*time.Hour)); err != nil {
+				a.log.Error("counter sweep failed", "err", err)
+			}
 			if n, err := a.Auth.SweepSessions(ctx); err != nil {
 				a.log.Error("session sweep failed", "err", err)
 			} else if n > 0 {

@@ -52,6 +52,9 @@ type Config struct {
 	// TrustedProxies lists, comma-separated, the proxies whose
 	// X-Forwarded-For is believed; see TrustedProxyPrefixes.
 	TrustedProxies string
+	// RateLimits overrides abuse limits: "NAME=MAX/WINDOW,…" (see
+	// ratelimit.Parse); empty keeps the defaults.
+	RateLimits string
 	// SessionIdle ends a session unused for this long.
 	SessionIdle time.Duration
 	// SessionMaxAge is the absolute lifetime of a session.

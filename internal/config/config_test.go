@@ -127,6 +127,7 @@ var precedenceSamples = map[string][3]string{
 	"s3-access-key-id":     {"file-id", "env-id", "flag-id"},
 	"s3-secret-access-key": {"file-secret", "env-secret", "flag-secret"},
 	"job-workers":          {"1", "3", "8"},
+	"rate-limits":          {"signup=1/1h", "upload=0/1m", "login=5/10m,signup=3/2h"},
 	"trusted-proxies":      {"10.0.0.0/8", "192.0.2.7", "fd00::/8,10.1.2.3"},
 	"metrics-listen":       {"127.0.0.1:9001", "127.0.0.1:9002", ":9003"},
 	"log-level":            {"debug", "warn", "error"},

@@ -119,6 +119,12 @@ var options = []option{
 		field:   func(c *Config) any { return &c.TrustedProxies },
 	},
 	{
+		name: "rate-limits", arg: "RULES",
+		usage:   "abuse limits to change, as NAME=MAX/WINDOW,… with NAME signup, login, password-reset (per address), bad-credentials (wrong bearer tokens per address), upload (per account); MAX 0 turns one off",
+		defHelp: "signup=10/1h,login=100/15m,password-reset=10/1h,bad-credentials=30/15m,upload=1000/5m",
+		field:   func(c *Config) any { return &c.RateLimits },
+	},
+	{
 		name: "session-idle", arg: "DURATION",
 		usage: "a session unused for this long ends",
 		def:   "72h",

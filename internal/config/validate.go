@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"safelight/internal/ratelimit"
 )
 
 // Validate reports every problem in c at once, joined with errors.Join, one
@@ -78,6 +80,9 @@ func (c Config) Validate() error {
 
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
 		bad("trusted-proxies: %v", err)
+	}
+	if _, err := ratelimit.Parse(c.RateLimits); err != nil {
+		bad("rate-limits: %v", err)
 	}
 	if c.JobWorkers < 1 {
 		bad("job-workers: must be at least 1")

@@ -10,6 +10,7 @@ import (
 
 	"safelight/internal/access"
 	"safelight/internal/auth"
+	"safelight/internal/ratelimit"
 )
 
 // Cookies names and writes Safelight's cookies. With Secure set (the
@@ -77,6 +78,12 @@ func (c Cookies) Device(r *http.Request) string {
 type Authenticator struct {
 	Auth    *auth.Service
 	Cookies Cookies
+	// Limits, when set, bounds wrong bearer tokens per client address
+	// (ratelimit.BadCredentials): past the limit, requests presenting a
+	// bearer token are refused before the token is looked at.
+	Limits *ratelimit.Limiter
+	// ClientIP gives the request's client address (httpx.ClientIP).
+	ClientIP func(*http.Request) string
 }
 
 // Authenticate returns the caller of r, or nil when r carries no valid
@@ -89,7 +96,20 @@ func (a *Authenticator) Authenticate(r *http.Request, allowBearer bool) (*access
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return nil, nil
 		}
-		return orAnonymous(a.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(token)))
+		if a.Limits == nil {
+			return orAnonymous(a.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(token)))
+		}
+		subject := ratelimit.Address(a.ClientIP(r))
+		if err := a.Limits.Check(r.Context(), ratelimit.BadCredentials, subject); err != nil {
+			return nil, err
+		}
+		p, err := a.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(token))
+		if errors.Is(err, auth.ErrUnauthenticated) {
+			if err := a.Limits.Allow(r.Context(), ratelimit.BadCredentials, subject); err != nil {
+				return nil, err
+			}
+		}
+		return orAnonymous(p, err)
 	}
 	ck, err := r.Cookie(a.Cookies.SessionName())
 	if err != nil {

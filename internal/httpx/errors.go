@@ -43,6 +43,14 @@ func BadRequest(err error) *Error {
 	return &Error{Status: http.StatusBadRequest, Message: err.Error(), Cause: err}
 }
 
+// retryLater is an error refusing a request over a rate limit (such as
+// ratelimit.LimitedError); its message is safe to show. It becomes 429
+// with Retry-After.
+type retryLater interface {
+	error
+	RetryAfterSeconds() int
+}
+
 // retryAfterSeconds is what a 503 tells clients to wait: long enough for a
 // database fail-over or a restarted object store, short enough that an
 // upload client's retry is not felt as an outage.
@@ -60,6 +68,11 @@ func asError(err error) *Error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body larger than %d bytes", mbe.Limit), Cause: err}
+	}
+	var later retryLater
+	if errors.As(err, &later) {
+		return &Error{Status: http.StatusTooManyRequests, Message: later.Error(), Cause: err,
+			Fields: map[string]any{"retry_after_seconds": later.RetryAfterSeconds()}}
 	}
 	if errors.Is(err, fault.ErrUnavailable) {
 		return &Error{Status: http.StatusServiceUnavailable, Message: "temporarily unavailable; try again shortly", Cause: err}

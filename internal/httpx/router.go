@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"safelight/internal/access"
@@ -160,6 +161,9 @@ func (rt *Router) fail(w http.ResponseWriter, r *http.Request, kind Kind, err er
 	}
 	if e.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
+	if secs, ok := e.Fields["retry_after_seconds"].(int); ok && e.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	}
 	if e.Status == http.StatusUnauthorized && kind == API {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="safelight"`)

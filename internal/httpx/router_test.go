@@ -84,6 +84,27 @@ func TestUnavailableBackendIs503(t *testing.T) {
 	}
 }
 
+type tooMany struct{}
+
+func (tooMany) Error() string          { return "too many requests (signup); try again in 40 s" }
+func (tooMany) RetryAfterSeconds() int { return 40 }
+
+// A rate-limit refusal from anywhere (handler or authentication) is 429
+// with its message and Retry-After.
+func TestRateLimitedIs429(t *testing.T) {
+	for name, rt := range map[string]*httpx.Router{
+		"handler": newRouter(nil),
+		"auth":    httpx.NewRouter(failingAuth{fmt.Errorf("wrapped: %w", tooMany{})}, "/login", slog.New(slog.NewTextHandler(io.Discard, nil))),
+	} {
+		rt.API("POST /x", access.Public, func(http.ResponseWriter, *http.Request) error { return fmt.Errorf("wrapped: %w", tooMany{}) })
+		rec := httptest.NewRecorder()
+		rt.ServeHTTP(rec, httptest.NewRequest("POST", "/x", nil))
+		if rec.Code != 429 || rec.Header().Get("Retry-After") != "40" || !strings.Contains(rec.Body.String(), "try again in 40 s") {
+			t.Errorf("%s: %d %q %s; want 429, Retry-After 40 and the message", name, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+		}
+	}
+}
+
 type failingAuth struct{ err error }
 
 func (f failingAuth) Authenticate(*http.Request, bool) (*access.Principal, error) { return nil, f.err }

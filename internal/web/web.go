@@ -31,6 +31,7 @@ import (
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
+	"safelight/internal/ratelimit"
 )
 
 //go:embed templates static
@@ -44,6 +45,8 @@ type Options struct {
 	Cookies   httpauth.Cookies
 	PublicURL string // scheme and host, no trailing slash; used in invitation links
 	Log       *slog.Logger
+	// Limits, when set, applies the abuse limits to sign-in and sign-up.
+	Limits *ratelimit.Limiter
 }
 
 // Pages is the HTML user interface. It is safe for concurrent use.
@@ -123,9 +126,9 @@ func (p *Pages) Register(rt *httpx.Router) {
 
 	rt.Page("GET /{$}", access.Public, p.showHome)
 	rt.Page("GET /login", access.Public, p.showLogin)
-	rt.Page("POST /login", access.Public, p.submitLogin)
+	rt.Page("POST /login", access.Public, p.limitByAddress(ratelimit.Login, p.submitLogin))
 	rt.Page("GET /signup", access.Public, p.showSignup)
-	rt.Page("POST /signup", access.Public, p.submitSignup)
+	rt.Page("POST /signup", access.Public, p.limitByAddress(ratelimit.Signup, p.submitSignup))
 	rt.Page("POST /logout", access.Public, p.submitLogout)
 
 	rt.Page("GET /library", access.Authenticated, p.showLibrary)

@@ -1,0 +1,22 @@
+package web
+
+import (
+	"net/http"
+
+	"safelight/internal/httpx"
+	"safelight/internal/ratelimit"
+)
+
+// limitByAddress counts each call of h against rule for the client's
+// address and refuses calls over the limit (429 page, Retry-After) before
+// h runs.
+func (p *Pages) limitByAddress(rule string, h httpx.HandlerFunc) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if p.opts.Limits != nil {
+			if err := p.opts.Limits.Allow(r.Context(), rule, ratelimit.Address(httpx.ClientIP(r))); err != nil {
+				return err
+			}
+		}
+		return h(w, r)
+	}
+}
