@@ -35,5 +35,8 @@ DO \$\$BEGIN
     CREATE ROLE $role LOGIN CREATEDB PASSWORD '$password';
   END IF;
 END\$\$;
+-- Dropping a test database WITH (FORCE) ends its connections, which may
+-- include a server process (autovacuum) the role does not own.
+GRANT pg_signal_backend TO $role;
 SQL
 echo "postgres://$role:$password@127.0.0.1:$port/postgres?sslmode=disable"

@@ -40,5 +40,5 @@ go test -race -count=1 -timeout 20m ./... 2>&1 | tee testout/go-test.log
 echo "== go test (scale-out mode end-to-end)"
 # Tests that start their own binaries or pick their own backends ran above.
 SAFELIGHT_TEST_MODE=scale-out go test -race -count=1 -timeout 20m \
-  -skip 'TestBinary|TestAcknowledgedWritesSurviveKill|TestTwoReplicas|TestBackendOutages|TestUnreachableBackendsAtStart|TestSystemdUnit' \
+  -skip 'TestBinary|TestAcknowledgedWritesSurviveKill|TestTwoReplicas|TestBackendOutages|TestUnreachableBackendsAtStart|TestSystemdUnit|TestTLS|TestWrongRootKeyRefused' \
   ./internal/app/ ./internal/web/ ./internal/library/ 2>&1 | tee testout/go-test-scale-out.log

@@ -41,6 +41,10 @@ type Principal struct {
 	Via       Via
 	SessionID string // set when Via == ViaSession
 	TokenID   string // set when Via == ViaToken
+	// MFAEnrollmentRequired is set when the account must use a second
+	// factor (policy, or an instance role) but has none yet: only routes
+	// declared MFAEnrolment let it through until it enrols.
+	MFAEnrollmentRequired bool
 }
 
 // Has reports whether p holds role r. A nil principal holds nothing.
@@ -55,6 +59,8 @@ type Policy struct {
 	name   string
 	public bool
 	role   Role
+	// beforeMFA lets in callers who still have to enrol a second factor.
+	beforeMFA bool
 }
 
 // The policies routes can declare.
@@ -67,6 +73,11 @@ var (
 	Authenticated = Policy{name: "authenticated"}
 	// Admin routes need the instance admin role; others get 404.
 	Admin = Policy{name: "role:admin", role: RoleAdmin}
+	// MFAEnrolment routes are Authenticated routes that also serve a
+	// caller who must enrol a second factor first: enrolment itself, the
+	// caller's own profile, and signing out. Every other non-public route
+	// refuses such a caller (EnrollMFA).
+	MFAEnrolment = Policy{name: "authenticated:mfa-enrolment", beforeMFA: true}
 )
 
 // Name returns the policy's name, for route listings and logs.
@@ -85,6 +96,7 @@ const (
 	Allow           Decision = iota
 	Unauthenticated          // no (valid) credentials: answer 401 or send to sign-in
 	Hidden                   // signed in but not allowed: answer 404
+	EnrollMFA                // signed in, but must enrol a second factor first: answer 403 / send to enrolment
 )
 
 // Check decides whether caller p (nil when anonymous) may use a route
@@ -99,6 +111,8 @@ func Check(pol Policy, p *Principal) Decision {
 		return Unauthenticated
 	case pol.role != "" && !p.Has(pol.role):
 		return Hidden
+	case p.MFAEnrollmentRequired && !pol.beforeMFA:
+		return EnrollMFA
 	}
 	return Allow
 }

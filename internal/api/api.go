@@ -16,6 +16,7 @@ import (
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
+	"safelight/internal/mail"
 	"safelight/internal/ratelimit"
 )
 
@@ -33,6 +34,8 @@ type Server struct {
 	// Limits, when set, applies the abuse limits (sign-up, sign-in and
 	// password reset per address, uploads per account).
 	Limits *ratelimit.Limiter
+	// Outbox, when set, is the development outbox the admin may read.
+	Outbox *mail.Outbox
 }
 
 // UploadObserver counts uploads by outcome: created, duplicate, refused
@@ -55,14 +58,20 @@ func (s *Server) Register(rt *httpx.Router) {
 
 	rt.API("POST /api/v1/auth/signup", access.Public, s.limitByAddress(ratelimit.Signup, s.signup))
 	rt.API("POST /api/v1/auth/login", access.Public, s.limitByAddress(ratelimit.Login, s.login))
-	rt.API("POST /api/v1/auth/logout", access.Authenticated, s.logout)
+	rt.API("POST /api/v1/auth/password-reset", access.Public, s.limitByAddress(ratelimit.PasswordReset, s.requestPasswordReset))
+	rt.API("POST /api/v1/auth/password-reset/confirm", access.Public, s.confirmPasswordReset)
+	rt.API("POST /api/v1/auth/verify-email", access.Public, s.verifyEmail)
+	rt.API("POST /api/v1/me/verify-email/resend", access.Authenticated, s.resendVerification)
+	rt.API("GET /api/v1/admin/outbox", access.Admin, s.listOutbox)
+	rt.API("POST /api/v1/auth/logout", access.MFAEnrolment, s.logout)
 
-	rt.API("GET /api/v1/me", access.Authenticated, s.me)
+	rt.API("GET /api/v1/me", access.MFAEnrolment, s.me)
 	rt.API("PATCH /api/v1/me", access.Authenticated, s.updateMe)
 	rt.API("POST /api/v1/me/password", access.Authenticated, s.changePassword)
 	rt.API("GET /api/v1/me/sessions", access.Authenticated, s.listSessions)
 	rt.API("DELETE /api/v1/me/sessions/{id}", access.Authenticated, s.revokeSession)
 	rt.API("GET /api/v1/me/security-events", access.Authenticated, s.securityEvents)
+	s.registerMFA(rt)
 
 	rt.API("POST /api/v1/tokens", access.Authenticated, s.createToken)
 	rt.API("GET /api/v1/tokens", access.Authenticated, s.listTokens)

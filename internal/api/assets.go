@@ -225,7 +225,7 @@ func (s *Server) serveContent(kind library.Kind) httpx.HandlerFunc {
 		defer c.Close()
 		h := w.Header()
 		h.Set("Content-Type", c.ContentType)
-		h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
 		h.Set("Cache-Control", "private, no-cache")
 		h.Set("ETag", `"`+c.ETag+`"`)
 		if kind == library.Original {

@@ -10,10 +10,11 @@ import (
 )
 
 type userJSON struct {
-	ID    string        `json:"id"`
-	Email string        `json:"email"`
-	Name  string        `json:"name"`
-	Roles []access.Role `json:"roles"`
+	ID            string        `json:"id"`
+	Email         string        `json:"email"`
+	EmailVerified bool          `json:"email_verified"`
+	Name          string        `json:"name"`
+	Roles         []access.Role `json:"roles"`
 }
 
 func toUserJSON(u auth.User) userJSON {
@@ -21,7 +22,7 @@ func toUserJSON(u auth.User) userJSON {
 	if roles == nil {
 		roles = []access.Role{}
 	}
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Roles: roles}
+	return userJSON{ID: u.ID, Email: u.Email, EmailVerified: !u.EmailVerifiedAt.IsZero(), Name: u.Name, Roles: roles}
 }
 
 // signup creates an account. It answers 201 with the same shape whether or
@@ -59,9 +60,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := s.Auth.Login(r.Context(), auth.LoginRequest{Email: req.Email, Password: req.Password,
-		DeviceToken: s.Cookies.Device(r), Client: client(r)})
+		DeviceToken: s.Cookies.Device(r), Client: client(r), OTP: req.OTP})
 	if err != nil {
-		err = authError(err)
+		err = mfaError(err) // 401 with mfa_required, or authError's answer
 		retryAfter(w, err)
 		return err
 	}
@@ -110,6 +111,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Current string `json:"current_password"`
 		New     string `json:"new_password"`
+		OTP     string `json:"otp"` // needed when MFA is on
 	}
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return err
@@ -117,8 +119,8 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := required("current_password", req.Current, "new_password", req.New); err != nil {
 		return err
 	}
-	if err := s.Auth.ChangePassword(r.Context(), principal(r), req.Current, req.New, client(r)); err != nil {
-		return authError(err)
+	if err := s.Auth.ChangePasswordWithCode(r.Context(), principal(r), req.Current, req.New, req.OTP, client(r)); err != nil {
+		return reauthError(w, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

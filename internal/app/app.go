@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"safelight/internal/jobs"
 	"safelight/internal/keys"
 	"safelight/internal/library"
+	"safelight/internal/mail"
 	"safelight/internal/media"
 	"safelight/internal/metrics"
 	"safelight/internal/ratelimit"
@@ -47,13 +49,16 @@ type App struct {
 	Sealer  *keys.Sealer
 	Auth    *auth.Service
 	Audit   *audit.Recorder
+	chain   *audit.Checkpointer // signs the audit chain's head now and then (audit_config.go)
 	Library *library.Service
 	queue   *jobs.Queue
 	jobsDB  *sql.DB          // SQLite: the queue's own handle
 	jobsPG  *pgxpool.Pool    // PostgreSQL: the queue's pool
 	Metrics *metrics.Metrics // nil unless --metrics-listen is set
+	Outbox  *mail.Outbox     // the development outbox (mail.go)
 	router  *httpx.Router
 	handler http.Handler
+	tls     *tlsServing // nil unless the server terminates TLS itself
 }
 
 // New opens the root key, the metadata store (migrating it) and the blob
@@ -67,6 +72,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		}
 	}()
 
+	if cfg.TLSEnabled() {
+		// First: a bad certificate stops the start before anything opens.
+		if a.tls, err = newTLSServing(cfg, log); err != nil {
+			return nil, err
+		}
+	}
 	if a.root, err = loadRootKey(cfg); err != nil {
 		return nil, err
 	}
@@ -89,6 +100,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.Keyring = keys.NewKeyring(a.root, a.store)
 	a.Sealer = keys.NewSealer(a.Keyring, a.blobs)
 	a.Audit = audit.NewRecorder(a.store, log)
+	if a.chain, err = newCheckpointer(a.root, a.store, log); err != nil {
+		return nil, err
+	}
 	if cfg.MetricsListen != "" {
 		a.Metrics = metrics.New()
 	}
@@ -115,10 +129,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	authCfg.SessionIdle = cfg.SessionIdle
 	authCfg.SessionMaxAge = cfg.SessionMaxAge
 	authCfg.Signup = auth.SignupPolicy(cfg.Signup)
+	authCfg.MFA = auth.MFAPolicy(cfg.MFAPolicy)
 	a.Auth, err = auth.NewService(a.store, a.Audit, authCfg, log)
 	if err != nil {
 		return nil, err
 	}
+	if err := a.setUpMail(cfg); err != nil {
+		return nil, err
+	}
+	// TOTP secrets are sealed to their owner like private asset fields.
+	a.Auth.UseMFA(a.store, a.Sealer, mfaIssuer(cfg.PublicURL))
 
 	cookies := httpauth.Cookies{Secure: cfg.SecureCookies(), SessionMaxAge: cfg.SessionMaxAge}
 	rules, err := ratelimit.Parse(cfg.RateLimits)
@@ -128,16 +148,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	limits := ratelimit.New(a.store, rules)
 	a.router = httpx.NewRouter(&httpauth.Authenticator{Auth: a.Auth, Cookies: cookies, Limits: limits, ClientIP: httpx.ClientIP}, "/login", log)
 	apiServer := &api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready, Limits: limits}
+	apiServer.Outbox = a.Outbox
 	if a.Metrics != nil {
 		apiServer.Uploads = a.Metrics
 	}
 	apiServer.Register(a.router)
-	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits})
+	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox})
 	if err != nil {
 		return nil, err
 	}
 	pages.Register(a.router)
 	a.router.SetPageErrorRenderer(pages.RenderError)
+	a.router.SetMFAEnrollmentPath(web.MFAEnrollmentPath)
 	proxies, err := cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return nil, err // Load validated it already
@@ -145,6 +167,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.handler = httpx.Middleware(a.Metrics.Instrument(a.router), httpx.SecurityOptions{
 		HSTS: cfg.SecureCookies(), PageError: pages.RenderError, TrustedProxies: proxies}, log)
 	return a, nil
+}
+
+// mfaIssuer names the instance in authenticator apps: "Safelight
+// (host)", so that two instances are told apart.
+func mfaIssuer(publicURL string) string {
+	if u, err := url.Parse(publicURL); err == nil && u.Hostname() != "" {
+		return "Safelight (" + u.Hostname() + ")"
+	}
+	return "Safelight"
 }
 
 // loadRootKey opens the instance root key. In embedded mode the first start
@@ -266,6 +297,7 @@ func (a *App) Close() error {
 	if a.jobsPG != nil {
 		a.jobsPG.Close()
 	}
+	a.flushMail() // before the store it writes to closes
 	if a.store != nil {
 		errs = append(errs, a.store.Close())
 	}
@@ -285,8 +317,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go a.sweepSessions(ctx)
-	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	a.startAudit(ctx)         // config.changed event, periodic checkpoints
+	defer a.checkpointAudit() // and a last one once requests have finished
+	if a.tls != nil {
+		srv.TLSConfig = a.tls.config // only TLS on ln; plain HTTP only on the redirect listener
+	}
+	errc := make(chan error, 3)
+	go func() { errc <- serveMaybeTLS(srv, ln) }()
 	var msrv *http.Server
 	if a.Metrics != nil && a.cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", a.cfg.MetricsListen)
@@ -300,6 +337,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { errc <- msrv.Serve(mln) }()
 		a.log.Info("serving metrics", "addr", mln.Addr().String())
 	}
+	rsrv, err := a.tls.startRedirect(errc)
+	if err != nil {
+		srv.Close()
+		if msrv != nil {
+			msrv.Close()
+		}
+		return err
+	}
 	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.cfg.PublicURL)
 	select {
 	case err := <-errc:
@@ -311,6 +356,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if msrv != nil {
 		msrv.Close() // scrapes are cheap to lose; do not wait for them
+	}
+	if rsrv != nil {
+		rsrv.Close() // redirects are instant; nothing to wait for
 	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)

@@ -122,7 +122,7 @@ func TestUploadAndServe(t *testing.T) {
 	}
 	h := o.header
 	if h.Get("Content-Type") != "image/jpeg" || h.Get("X-Content-Type-Options") != "nosniff" ||
-		!strings.HasPrefix(h.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(h.Get("Cache-Control"), "private") {
+		!strings.HasPrefix(h.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") || !strings.Contains(h.Get("Cache-Control"), "private") {
 		t.Errorf("original headers = %v", h)
 	}
 	if cd := h.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, "filename*=UTF-8''%C3%89vora%20at%20dawn.jpg") {

@@ -224,6 +224,12 @@ func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 			session = c.Value
 		}
 	}
+	// The first account is the admin, which must enrol MFA first (mfa_test.go).
+	enroller := &client{t: t, base: srv.base, http: &http.Client{}, header: http.Header{"Cookie": {"safelight_session=" + session}}}
+	enrolIfRequired(t, enroller, "ann@example.com")
+	if m := mfaOf[srv.base+" ann@example.com"]; m != nil {
+		login = `{"email":"ann@example.com","password":"` + password + `","otp":"` + m.nextRecovery(t) + `"}`
+	}
 	req, _ := http.NewRequest("POST", srv.base+"/api/v1/tokens", strings.NewReader(`{"name":"durable"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(&http.Cookie{Name: "safelight_session", Value: session})

@@ -37,6 +37,10 @@ Usage:
                                    standard input (or prompted for on a terminal)
   safelight root-key create PATH   write a new instance root key (mode 0600) to PATH;
                                    scale-out replicas all use this one file
+  safelight audit verify [options] check the tamper-evident audit log from its first
+                                   event: exit 0 intact, 1 broken, 2 usage error
+  safelight audit checkpoint [options]
+                                   sign the audit log's newest event now
   safelight version                print the version
 `
 
@@ -56,6 +60,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = user(ctx, rest, stdin, stdout, stderr)
 	case "root-key":
 		err = rootKey(rest, stdout)
+	case "audit":
+		err = auditCommand(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help", "-help":

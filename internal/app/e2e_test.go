@@ -108,6 +108,7 @@ func signUpAndLogin(t *testing.T, srv *httptest.Server, email string) *client {
 	c := newClient(t, srv)
 	c.must(201, "POST", "/api/v1/auth/signup", map[string]string{"email": email, "password": password, "name": "Ann Adams"})
 	c.must(200, "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password})
+	enrolIfRequired(t, c, email) // the first account is the admin, which must use MFA (mfa_test.go)
 	return c
 }
 
@@ -134,6 +135,7 @@ func TestAccountFlow(t *testing.T) {
 		t.Fatalf("session cookie = %+v; want HttpOnly, SameSite=Lax, Path=/", session)
 	}
 	me := c.must(200, "GET", "/api/v1/me", nil)
+	enrolIfRequired(t, c, "ann@example.com") // the admin must use MFA (mfa_test.go)
 	if me.json["name"] != "Ann" || me.json["roles"].([]any)[0] != "admin" {
 		t.Errorf("GET /me = %s; want Ann, roles [admin]", me.body)
 	}
@@ -163,7 +165,8 @@ func TestAccountFlow(t *testing.T) {
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
-	a, srv := newServer(t)
+	// More sign-up attempts than the default limit allows from one address.
+	a, srv := newServer(t, "--rate-limits", "signup=100/1h")
 	c := newClient(t, srv)
 	big := `{"email":"a@example.com","password":"` + strings.Repeat("x", 10<<20) + `","name":"A"}`
 	tests := []struct {
@@ -314,7 +317,7 @@ func TestRevokeSession(t *testing.T) {
 	_, srv := newServer(t)
 	laptop := signUpAndLogin(t, srv, "ann@example.com")
 	phone := newClient(t, srv)
-	phone.must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "ann@example.com", "password": password})
+	phone.must(200, "POST", "/api/v1/auth/login", loginBody(t, srv, "ann@example.com", password))
 	var phoneID string
 	for _, it := range laptop.must(200, "GET", "/api/v1/me/sessions", nil).json["items"].([]any) {
 		if m := it.(map[string]any); m["current"] != true {

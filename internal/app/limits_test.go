@@ -36,6 +36,7 @@ func TestAbuseLimits(t *testing.T) {
 		t.Errorf("sign-in form over the limit = %d; want 429 with Retry-After", form.status)
 	}
 
+	enrolIfRequired(t, c, "ann@example.com") // the first account is the admin: MFA before uploads (mfa_test.go)
 	photo := testJPEG(t, 320, 240, 31)
 	for i := range 2 {
 		if r := c.upload("file", "p.jpg", testJPEG(t, 320, 240, 40+i)); r.status != 201 {

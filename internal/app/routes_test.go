@@ -26,8 +26,20 @@ var publicRoutes = map[string]bool{
 	"GET /signup":              true,
 	"POST /signup":             true,
 	"POST /logout":             true, // a no-op for anonymous visitors
+	"GET /login/code":          true, // second sign-in step; needs a pending sign-in cookie
+	"POST /login/code":         true,
 	"/":                        true, // the 404 page
 	"GET /static/":             true,
+	// Password reset and e-mail verification: the mailed token is the credential.
+	"POST /api/v1/auth/password-reset":         true,
+	"POST /api/v1/auth/password-reset/confirm": true,
+	"POST /api/v1/auth/verify-email":           true,
+	"GET /forgot-password":                     true,
+	"POST /forgot-password":                    true,
+	"GET /reset-password":                      true,
+	"POST /reset-password":                     true,
+	"GET /verify-email":                        true,
+	"POST /verify-email":                       true,
 }
 
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)

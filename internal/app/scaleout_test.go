@@ -29,6 +29,7 @@ import (
 // them, and checks that they behave as one instance.
 func TestTwoReplicas(t *testing.T) {
 	db := testsvc.Postgres(t)
+	dbURL, _ := url.Parse(db)
 	bucket := testsvc.S3(t)
 	bin := buildBinary(t)
 	key := apptest.NewRootKey(t)
@@ -61,10 +62,17 @@ func TestTwoReplicas(t *testing.T) {
 		b.cmd.Process.Signal(syscall.SIGTERM)
 		b.cmd.Wait()
 		// B logged structured JSON, one object per line, and no secret.
-		for line := range strings.Lines(<-b.logs) {
+		logs := <-b.logs
+		for line := range strings.Lines(logs) {
 			var v map[string]any
 			if err := json.Unmarshal([]byte(line), &v); err != nil {
 				t.Errorf("B's log line is not JSON: %q", line)
+			}
+		}
+		dbPassword, _ := dbURL.User.Password()
+		for what, secret := range map[string]string{"database password": dbPassword, "S3 secret": bucket.SecretKey, "user password": password, "session token": "sls_"} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("B's log contains the %s", what)
 			}
 		}
 	}()
@@ -78,6 +86,7 @@ func TestTwoReplicas(t *testing.T) {
 	onB := &client{t: t, base: b.base, http: httpc, header: http.Header{}}
 	onA.must(201, "POST", "/api/v1/auth/signup", map[string]string{"email": "ann@example.com", "password": password, "name": "Ann"})
 	onA.must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "ann@example.com", "password": password})
+	enrolIfRequired(t, onA, "ann@example.com") // the admin must use MFA (mfa_test.go)
 	if me := onB.must(200, "GET", "/api/v1/me", nil); me.json["email"] != "ann@example.com" {
 		t.Errorf("B's /me = %s", me.body)
 	}

@@ -31,7 +31,45 @@ const (
 	ProfileChanged   Type = "profile.changed"
 	PasswordRehashed Type = "password.rehashed"
 	SignupDuplicate  Type = "user.signup_duplicate" // someone tried to sign up with an address in use
+	// Password reset and e-mail verification (auth/email.go).
+	PasswordResetRequested Type = "password.reset_requested" // subject empty when the address has no account
+	PasswordResetCompleted Type = "password.reset"
+	EmailVerified          Type = "email.verified"
+
+	MFAEnrollStarted         Type = "mfa.enrol_started" // a TOTP secret was issued, not yet confirmed
+	MFAEnabled               Type = "mfa.enabled"       // enrolment confirmed with a first code
+	MFADisabled              Type = "mfa.disabled"
+	MFAFailed                Type = "mfa.failed" // a wrong, expired or reused code
+	RecoveryCodeUsed         Type = "mfa.recovery_code_used"
+	RecoveryCodesRegenerated Type = "mfa.recovery_codes_regenerated"
 )
+
+// ConfigChanged: the process started with security-relevant settings
+// (sign-up policy, public URL, trusted proxies, session lifetimes…)
+// that differ from the previous start's; details name each changed
+// setting as "old → new". Recorded once per change by the wiring
+// (internal/app/audit_config.go).
+const ConfigChanged Type = "config.changed"
+
+// Coverage of the event families issue 5 asks for. What exists now:
+//
+//   - authentication: auth.login, auth.login_failed, auth.login_throttled,
+//     auth.logout, user.signup, user.signup_duplicate, user.created,
+//     password.changed, password.rehashed, profile.changed;
+//   - password reset and e-mail verification: password.reset_requested,
+//     password.reset, email.verified (the mail work adds these);
+//   - MFA changes: mfa.* (the MFA work adds these; passkeys will add
+//     theirs beside them);
+//   - sessions and tokens: session.revoked, token.created, token.revoked,
+//     invite.created;
+//   - configuration changes: config.changed.
+//
+// Still to come with the features that cause them, each adding its types
+// here: permission and grant changes (sharing, albums, roles granted or
+// taken away after creation), staff actions (an administrator acting on
+// another account), exports, and erasures. Audit rows are never deleted,
+// also by erasure: they hold ids, addresses and user agents, not content,
+// and removing one breaks the chain (see chain.go).
 
 // Event is one security event.
 type Event struct {
@@ -77,8 +115,15 @@ func (r *Recorder) Record(ctx context.Context, e Event) error {
 	e.At = e.At.UTC()
 	e.UserAgent = Sanitize(e.UserAgent, 256)
 	e.IP = Sanitize(e.IP, 64)
-	for k, v := range e.Details {
-		e.Details[k] = Sanitize(v, 256)
+	e.Type = Type(Sanitize(string(e.Type), 64))
+	e.ActorID = Sanitize(e.ActorID, 128)
+	e.SubjectID = Sanitize(e.SubjectID, 128)
+	if e.Details != nil {
+		details := make(map[string]string, len(e.Details)) // the caller's map is left alone
+		for k, v := range e.Details {
+			details[Sanitize(k, 64)] = Sanitize(v, 256)
+		}
+		e.Details = details
 	}
 	if err := r.store.AppendAuditEvent(ctx, e); err != nil {
 		r.log.ErrorContext(ctx, "audit event not stored", "type", string(e.Type), "err", err)
@@ -97,7 +142,14 @@ func (r *Recorder) About(ctx context.Context, userID string, limit int) ([]Event
 	return ev, nil
 }
 
-// Sanitize escapes control characters and cuts s to at most max runes.
+// Sanitize escapes what could forge or hide text in a log line or a
+// record, and cuts s to at most max runes (of s) followed by "…". Escaped
+// as \uXXXX (\UXXXXXXXX above U+FFFF): control characters (CR, LF, NUL,
+// ESC of ANSI sequences…), format characters (bidirectional overrides,
+// zero-width characters), line and paragraph separators, and U+FFFD,
+// which also stands for each byte of invalid UTF-8. A backslash becomes
+// \\, so an escape in the result always means an escaped character. The
+// result is valid UTF-8 without control characters.
 func Sanitize(s string, max int) string {
 	var b strings.Builder
 	n := 0
@@ -106,9 +158,14 @@ func Sanitize(s string, max int) string {
 			b.WriteString("…")
 			break
 		}
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r > 0xFFFF && unicode.In(r, unicode.Cc, unicode.Cf):
+			fmt.Fprintf(&b, "\\U%08x", r)
+		case unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) || r == unicode.ReplacementChar:
 			fmt.Fprintf(&b, "\\u%04x", r)
-		} else {
+		default:
 			b.WriteRune(r)
 		}
 		n++

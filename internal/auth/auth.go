@@ -35,6 +35,9 @@ type User struct {
 	Roles        []access.Role
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// EmailVerifiedAt is when the owner proved they read Email (a
+	// verification or password-reset link); zero until then.
+	EmailVerifiedAt time.Time
 }
 
 // Session is a signed-in browser. Only the hash of its token is stored.

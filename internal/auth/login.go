@@ -17,6 +17,12 @@ type LoginRequest struct {
 	// DeviceToken is the device cookie the browser presented, if any.
 	DeviceToken string
 	Client      Client
+	// OTP is a TOTP or recovery code, needed when the account has a
+	// second factor; without it Login returns a *MFARequiredError.
+	OTP string
+	// StartPending asks, when a second factor is needed and OTP is empty,
+	// for a pending sign-in to finish with CompleteLogin (two-step forms).
+	StartPending bool
 }
 
 // LoginResult is a successful sign-in.
@@ -103,7 +109,46 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 			}
 		}
 	}
-	if err := s.store.ClearLoginFailures(ctx, accountKey(email)); err != nil {
+	method := ""
+	if on, err := s.mfaEnabled(ctx, u.ID); err != nil {
+		return LoginResult{}, fmt.Errorf("auth: login: %w", err)
+	} else if on {
+		if strings.TrimSpace(req.OTP) == "" {
+			e := &MFARequiredError{}
+			if req.StartPending {
+				if u, err = s.store.UserByID(ctx, u.ID); err != nil { // the hash as it is now, after any rehash
+					return LoginResult{}, fmt.Errorf("auth: login: %w", err)
+				}
+				if e.PendingToken, err = s.startPending(ctx, u, device.ID, c); err != nil {
+					return LoginResult{}, err
+				}
+			}
+			return LoginResult{}, e
+		}
+		method, err = s.verifySecondFactor(ctx, u, req.OTP, "login", c)
+		if err != nil {
+			return LoginResult{}, fmt.Errorf("auth: login: %w", err)
+		}
+		if method == "" {
+			// Counted like a wrong password, so codes cannot be guessed.
+			s.addFailure(ctx, addressKey(c.IP))
+			s.addFailure(ctx, accountKey(email))
+			if trusted {
+				s.addFailure(ctx, deviceKey(device.ID))
+			}
+			return LoginResult{}, ErrInvalidOTP
+		}
+	}
+	return s.finishLogin(ctx, u, device, trusted, method, c)
+}
+
+// finishLogin ends a successful sign-in: it clears the account's failure
+// count, makes a device cookie for a browser not known yet, and opens the
+// session. method names the second factor used, or "".
+func (s *Service) finishLogin(ctx context.Context, u User, device Device, trusted bool, method string, c Client) (LoginResult, error) {
+	now := s.now().UTC()
+	var err error
+	if err := s.store.ClearLoginFailures(ctx, accountKey(u.Email)); err != nil {
 		s.log.ErrorContext(ctx, "login failures not cleared", "err", err)
 	}
 	res := LoginResult{User: u}
@@ -118,8 +163,12 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 	if err != nil {
 		return LoginResult{}, err
 	}
+	details := map[string]string{"session_id": res.Session.ID}
+	if method != "" {
+		details["second_factor"] = method
+	}
 	s.record(ctx, audit.Event{Type: audit.LoginSucceeded, ActorID: u.ID, SubjectID: u.ID, IP: c.IP, UserAgent: c.UserAgent,
-		Details: map[string]string{"session_id": res.Session.ID}})
+		Details: details})
 	return res, nil
 }
 
@@ -175,7 +224,11 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*acces
 	} else if err != nil {
 		return nil, fmt.Errorf("auth: session user: %w", err)
 	}
-	return &access.Principal{UserID: u.ID, Roles: u.Roles, Via: access.ViaSession, SessionID: ss.ID}, nil
+	p := &access.Principal{UserID: u.ID, Roles: u.Roles, Via: access.ViaSession, SessionID: ss.ID}
+	if err := s.markEnrollment(ctx, p, u); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // AuthenticateToken resolves a personal access token (Bearer).
@@ -201,7 +254,11 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (*access.
 	} else if err != nil {
 		return nil, fmt.Errorf("auth: token user: %w", err)
 	}
-	return &access.Principal{UserID: u.ID, Roles: u.Roles, Via: access.ViaToken, TokenID: t.ID}, nil
+	p := &access.Principal{UserID: u.ID, Roles: u.Roles, Via: access.ViaToken, TokenID: t.ID}
+	if err := s.markEnrollment(ctx, p, u); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Logout ends the caller's current session.
@@ -250,6 +307,9 @@ func (s *Service) RevokeSession(ctx context.Context, userID, sessionID string, c
 // SweepSessions deletes expired and idle sessions; run periodically.
 func (s *Service) SweepSessions(ctx context.Context) (int, error) {
 	now := s.now().UTC()
+	if _, err := s.SweepPendingLogins(ctx); err != nil {
+		s.log.ErrorContext(ctx, "expired pending sign-ins not deleted", "err", err)
+	}
 	return s.store.DeleteExpiredSessions(ctx, now, now.Add(-s.cfg.SessionIdle))
 }
 

@@ -38,6 +38,7 @@ type Config struct {
 	Signup        SignupPolicy
 	Password      PasswordParams
 	InviteTTL     time.Duration // how long an invitation stays valid
+	MFA           MFAPolicy     // who must use a second factor (see mfa.go); "" is MFAOptional
 }
 
 // DefaultConfig returns the documented defaults.
@@ -78,6 +79,8 @@ type Service struct {
 	// dummyHash is verified when an e-mail is unknown, so that a wrong
 	// e-mail costs as much time as a wrong password.
 	dummyHash string
+	mail      *mailer   // nil until SetMail; see email.go
+	mfa       *mfaSetup // second factors; nil until UseMFA
 }
 
 // NewService returns a Service. It fails only if cfg.Password is invalid.
@@ -217,6 +220,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (User, error) {
 	case errors.Is(err, ErrEmailTaken):
 		if existing, err := s.store.UserByEmail(ctx, email); err == nil {
 			s.record(ctx, audit.Event{Type: audit.SignupDuplicate, SubjectID: existing.ID, IP: req.Client.IP, UserAgent: req.Client.UserAgent})
+			s.mailDuplicateSignup(ctx, existing)
 		}
 		return User{ID: newID(), Email: email, Name: name, CreatedAt: now, UpdatedAt: now}, nil
 	case errors.Is(err, ErrInviteInvalid):
@@ -226,6 +230,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (User, error) {
 	}
 	s.record(ctx, audit.Event{Type: audit.UserSignup, ActorID: u.ID, SubjectID: u.ID, IP: req.Client.IP, UserAgent: req.Client.UserAgent,
 		Details: map[string]string{"policy": string(policy), "roles": rolesString(u.Roles)}})
+	s.mailAfterSignup(ctx, u)
 	return u, nil
 }
 
@@ -295,13 +300,33 @@ func (s *Service) UpdateName(ctx context.Context, userID, name string, c Client)
 }
 
 // ChangePassword replaces userID's password after checking the current
-// one, and ends every other session of the account.
+// one, and ends every other session of the account. An account with MFA
+// on needs ChangePasswordWithCode.
 func (s *Service) ChangePassword(ctx context.Context, p *access.Principal, current, next string, c Client) error {
+	return s.ChangePasswordWithCode(ctx, p, current, next, "", c)
+}
+
+// ChangePasswordWithCode is ChangePassword with re-authentication by a
+// second factor: when the account has MFA on, otp must be a current TOTP
+// or recovery code (ErrMFARequired without one, ErrInvalidOTP when wrong).
+func (s *Service) ChangePasswordWithCode(ctx context.Context, p *access.Principal, current, next, otp string, c Client) error {
 	u, err := s.store.UserByID(ctx, p.UserID)
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	}
-	if ok, _, err := VerifyPassword(u.PasswordHash, current, s.cfg.Password); err != nil {
+	if s.mfa != nil {
+		if CheckPassword(next) == nil { // a refused new password should not use up a code
+			if _, err := s.reauthenticate(ctx, p, current, otp, false, c); err != nil {
+				return err
+			}
+		} else if ok, _, err := VerifyPassword(u.PasswordHash, current, s.cfg.Password); err != nil || !ok {
+			if err != nil {
+				return fmt.Errorf("auth: change password: %w", err)
+			}
+			s.addFailure(ctx, accountKey(u.Email))
+			return ErrWrongPassword
+		}
+	} else if ok, _, err := VerifyPassword(u.PasswordHash, current, s.cfg.Password); err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	} else if !ok {
 		s.addFailure(ctx, accountKey(u.Email))

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type Config struct {
 	// Signup is "open", "invite", "closed", or "" meaning open until the
 	// first account exists, then invite.
 	Signup string
+	// MFAPolicy is "optional" (or "", the same) or "required" (every
+	// account must use a second factor); accounts with an instance role
+	// always must.
+	MFAPolicy string
 	// PublicURL is the URL users reach the server at: scheme and host,
 	// never a trailing slash after Load.
 	PublicURL string
@@ -52,6 +57,24 @@ type Config struct {
 	// TrustedProxies lists, comma-separated, the proxies whose
 	// X-Forwarded-For is believed; see TrustedProxyPrefixes.
 	TrustedProxies string
+	// TLSCert and TLSKey are the PEM files of the certificate (with its
+	// chain) and of its private key: both or neither. Set, Listen speaks only
+	// TLS; the files are checked at start and re-read when they change.
+	TLSCert string
+	TLSKey  string
+	// ACMEDomains lists, comma-separated, the DNS names to obtain
+	// certificates for from an ACME CA (cache in DATA/acme); exclusive with
+	// TLSCert. See ACMEDomainList.
+	ACMEDomains string
+	// ACMEEmail is the contact address given to the ACME CA, or "".
+	ACMEEmail string
+	// ACMEDirectory is the ACME directory URL; "" means Let's Encrypt's
+	// production directory.
+	ACMEDirectory string
+	// HTTPRedirectListen is the host:port of the plain-HTTP listener that
+	// answers ACME http-01 challenges and redirects everything else to the
+	// https public URL (308), or "" for none.
+	HTTPRedirectListen string
 	// RateLimits overrides abuse limits: "NAME=MAX/WINDOW,…" (see
 	// ratelimit.Parse); empty keeps the defaults.
 	RateLimits string
@@ -73,6 +96,19 @@ type Config struct {
 	JobWorkers int
 	// MetricsListen is the host:port of the Prometheus listener, or "" for none.
 	MetricsListen string
+	// SMTPHost is the mail server (host name or IP, no port), or "" to keep
+	// every message in the development outbox instead; see mail.go.
+	SMTPHost string
+	// SMTPPort is the mail server's port (587 for starttls, 465 for tls).
+	SMTPPort int
+	// SMTPSecurity is "starttls", "tls" or "none" (loopback only).
+	SMTPSecurity string
+	// SMTPUsername and SMTPPassword authenticate with AUTH PLAIN over TLS,
+	// when SMTPUsername is set. SMTPPassword is secret.
+	SMTPUsername string
+	SMTPPassword string
+	// MailFrom is the sender of Safelight's e-mail; required with SMTPHost.
+	MailFrom string
 	// LogLevel is debug, info, warn or error; see SlogLevel.
 	LogLevel string
 	// LogFormat is text or json.
@@ -275,7 +311,7 @@ func applyFile(c *Config, path string) error {
 	}
 	var m map[string]any
 	if _, err := toml.Decode(string(b), &m); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return fmt.Errorf("config file %s: %w", path, hideSecretSyntaxError(b, err))
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -312,6 +348,44 @@ func applyFile(c *Config, path string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// hideSecretSyntaxError returns err, the TOML parser's error for the file
+// content b, unless it is about the value of a secret option: the parser
+// quotes what it found ("expected value but found \"wJalrXUtnFEMI\"
+// instead"), which for an unquoted password is the password. Such an error
+// is replaced by one naming only the line and the key.
+func hideSecretSyntaxError(b []byte, err error) error {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	key := pe.LastKey
+	if o := lookupOption(key); o == nil || !o.secret {
+		key = tomlLineKey(b, pe.Position.Line)
+		if o := lookupOption(key); o == nil || !o.secret {
+			return err
+		}
+	}
+	return fmt.Errorf("toml: line %d (key %q): the value is not valid TOML (details not shown: it may hold a password); write it as a quoted string: %s = \"…\"",
+		pe.Position.Line, key, key)
+}
+
+// tomlKeyRE matches the key at the start of a TOML key/value line: bare,
+// "quoted" or 'literal'.
+var tomlKeyRE = regexp.MustCompile(`^[ \t]*(?:"([^"\\]*)"|'([^']*)'|([A-Za-z0-9_-]+))[ \t]*=`)
+
+// tomlLineKey returns the key that line n (from 1) of b assigns, or "".
+func tomlLineKey(b []byte, n int) string {
+	lines := strings.Split(string(b), "\n")
+	if n < 1 || n > len(lines) {
+		return ""
+	}
+	m := tomlKeyRE.FindStringSubmatch(lines[n-1])
+	if m == nil {
+		return ""
+	}
+	return m[1] + m[2] + m[3]
 }
 
 // tomlValue converts a decoded TOML value to the string the option's setter

@@ -62,6 +62,8 @@ func defaultConfig() Config {
 		TrashRetention:  720 * time.Hour,
 		ShutdownTimeout: 20 * time.Second,
 		JobWorkers:      2,
+		SMTPPort:        587,
+		SMTPSecurity:    "starttls",
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ConfigFile:      "",
@@ -115,6 +117,7 @@ var precedenceSamples = map[string][3]string{
 	"blobs":                {"file:/srv/file", "s3://env?region=x", "file:/srv/flag"},
 	"root-key-file":        {"/srv/file.key", "/srv/env.key", "/srv/flag.key"},
 	"signup":               {"open", "invite", "closed"},
+	"mfa-policy":           {"optional", "required", "optional"},
 	"public-url":           {"https://file.example", "https://env.example", "http://localhost:9"},
 	"insecure-http":        {"true", "false", "true"},
 	"session-idle":         {"1h", "2h", "3h"},
@@ -132,6 +135,31 @@ var precedenceSamples = map[string][3]string{
 	"metrics-listen":       {"127.0.0.1:9001", "127.0.0.1:9002", ":9003"},
 	"log-level":            {"debug", "warn", "error"},
 	"log-format":           {"json", "text", "json"},
+	"tls-cert":             {"/srv/file.crt", "/srv/env.crt", "/srv/flag.crt"},
+	"tls-key":              {"/srv/file.key", "/srv/env.key", "/srv/flag.key"},
+	"acme-domains":         {"file.example.com", "env.example.com", "flag.example.com,www.flag.example.com"},
+	"acme-email":           {"file@example.com", "env@example.com", "flag@example.com"},
+	"acme-directory":       {"https://file.example/dir", "https://env.example/dir", "http://127.0.0.1:14000/dir"},
+	"http-redirect-listen": {":80", "0.0.0.0:8081", "127.0.0.1:8082"},
+	"smtp-host":            {"mail.file.example", "mail.env.example", "127.0.0.1"},
+	"smtp-port":            {"25", "465", "2525"},
+	"smtp-security":        {"tls", "none", "starttls"},
+	"smtp-username":        {"file-user", "env-user", "flag-user"},
+	"smtp-password":        {"file-pass", "env-pass", "flag-pass"},
+	"mail-from":            {"file@example.com", "Env <env@example.com>", "flag@example.com"},
+}
+
+// precedenceCompanions holds, per option that is only valid together with
+// another, the flags that make its samples valid.
+var precedenceCompanions = map[string][]string{
+	"tls-cert":             {"--tls-key=/srv/companion.key"},
+	"tls-key":              {"--tls-cert=/srv/companion.crt"},
+	"acme-email":           {"--acme-domains=companion.example.com"},
+	"acme-directory":       {"--acme-domains=companion.example.com"},
+	"http-redirect-listen": {"--acme-domains=companion.example.com"},
+	"smtp-host":            {"--mail-from=companion@example.com"},
+	"smtp-username":        {"--smtp-host=mail.companion.example", "--mail-from=companion@example.com"},
+	"smtp-password":        {"--smtp-host=mail.companion.example", "--mail-from=companion@example.com", "--smtp-username=companion"},
 }
 
 func TestPrecedence(t *testing.T) {
@@ -169,6 +197,10 @@ func TestPrecedence(t *testing.T) {
 				}
 				if tt.inEnv {
 					env[o.env()] = envV
+				}
+				if tt.inFile || tt.inEnv || tt.inF {
+					// Options valid only together with another get it as a flag.
+					args = append(args, precedenceCompanions[o.name]...)
 				}
 				if tt.inF {
 					args = append(args, "--"+o.name+"="+flagV)

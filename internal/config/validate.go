@@ -105,9 +105,17 @@ func (c Config) Validate() error {
 		bad("signup: %q is not open, invite or closed (or empty: open until the first account exists, then invite)", c.Signup)
 	}
 
+	switch c.MFAPolicy {
+	case "", "optional", "required": // "" when built without Load: the default
+	default:
+		bad("mfa-policy: %q is not optional or required", c.MFAPolicy)
+	}
+
 	if err := c.checkPublicURL(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.checkTLS()...)
+	errs = append(errs, c.checkMail()...)
 
 	if c.SessionIdle <= 0 {
 		bad("session-idle: %v must be positive", c.SessionIdle)
@@ -139,7 +147,7 @@ func (c Config) Validate() error {
 // checkPublicURL checks PublicURL, including the insecure-http rule.
 func (c Config) checkPublicURL() error {
 	what := fmt.Sprintf("public-url %q", c.PublicURL)
-	if c.PublicURL == "http://"+c.Listen {
+	if c.PublicURL == "http://"+c.Listen || c.PublicURL == derivePublicURL(&c) {
 		what = fmt.Sprintf("public-url %q (derived from listen; set --public-url to the URL users reach the server at)", c.PublicURL)
 	}
 	u, err := url.Parse(c.PublicURL)
@@ -163,10 +171,17 @@ func (c Config) checkPublicURL() error {
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !c.InsecureHTTP {
 		return fmt.Errorf("%s: plain http on a host that is not loopback would send session cookies and passwords across the network in clear. "+
-			"Serve over https (for example behind a TLS-terminating proxy, with --public-url https://…), "+
+			"Serve over https (built in with --tls-cert and --tls-key or --acme-domains, or behind a TLS-terminating proxy with --public-url https://…), "+
 			"or set --insecure-http (SAFELIGHT_INSECURE_HTTP=true) to accept this on a lab network", what)
 	}
 	return nil
+}
+
+// PublicURLIsLoopback reports whether the public URL only reaches this
+// machine: a development instance.
+func (c Config) PublicURLIsLoopback() bool {
+	u, err := url.Parse(c.PublicURL)
+	return err == nil && isLoopback(u.Hostname())
 }
 
 // isLoopback reports whether host (without port) only reaches this machine.

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +21,24 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err != nil || mt != "application/json" {
 		return Errorf(http.StatusUnsupportedMediaType, "send the request body as application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	// Only an object is a request body: a bare null (or any other value)
+	// would leave v untouched and pass as {}.
+	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	for {
+		b, err := body.Peek(1)
+		if err != nil {
+			return jsonError(err)
+		}
+		if b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' {
+			body.ReadByte()
+			continue
+		}
+		if b[0] != '{' {
+			return Errorf(http.StatusBadRequest, "malformed JSON: the body must be a JSON object")
+		}
+		break
+	}
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

@@ -71,6 +71,7 @@ type Router struct {
 	log        *slog.Logger
 	renderPage PageErrorRenderer
 	signInPath string
+	enrollPath string // where page routes send callers who must enrol MFA first
 }
 
 // NewRouter returns an empty router. signInPath is where page routes send
@@ -79,6 +80,11 @@ func NewRouter(authn Authenticator, signInPath string, log *slog.Logger) *Router
 	return &Router{mux: http.NewServeMux(), authn: authn, log: log.With("component", "http"), signInPath: signInPath,
 		renderPage: plainErrorPage}
 }
+
+// SetMFAEnrollmentPath sets the page that GET page routes send callers
+// to who must enrol a second factor before anything else
+// (access.EnrollMFA). Without it they get the 403 page.
+func (rt *Router) SetMFAEnrollmentPath(path string) { rt.enrollPath = path }
 
 // SetPageErrorRenderer sets how page routes show errors.
 func (rt *Router) SetPageErrorRenderer(f PageErrorRenderer) { rt.renderPage = f }
@@ -134,6 +140,15 @@ func (rt *Router) handle(pattern string, pol access.Policy, kind Kind, h Handler
 			return
 		case access.Hidden:
 			rt.fail(w, r, kind, NotFound())
+			return
+		case access.EnrollMFA:
+			if kind == Page && rt.enrollPath != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				http.Redirect(w, r, rt.enrollPath, http.StatusSeeOther)
+				return
+			}
+			rt.fail(w, r, kind, &Error{Status: http.StatusForbidden,
+				Message: "set up two-step sign-in first: this account must use it",
+				Fields:  map[string]any{"mfa_enrollment_required": true}})
 			return
 		}
 		r = r.WithContext(access.WithPrincipal(r.Context(), p))

@@ -149,6 +149,10 @@ func TestDecodeJSON(t *testing.T) {
 		{`{"a":"x"}`, "application/json", 400},
 		{`{"b":1}`, "application/json", 400},
 		{``, "application/json", 400},
+		{" \n {\"a\":1}", "application/json", 0},
+		{`null`, "application/json", 400}, // found by FuzzDecodeJSON: passed as {}
+		{`[1]`, "application/json", 400},
+		{`"a"`, "application/json", 400},
 		{`{"a":1}{"a":2}`, "application/json", 400},
 		{`{"a":` + strings.Repeat(" ", httpx.MaxJSONBody) + `1}`, "application/json", 413},
 	} {

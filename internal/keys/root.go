@@ -20,6 +20,7 @@ package keys
 import (
 	"bytes"
 	"crypto/cipher"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -100,6 +101,9 @@ type FileRootKey struct {
 	path    string
 	current int
 	aeads   map[int]cipher.AEAD // by version; the raw keys are not retained
+	// checkpointKeys are the Ed25519 keys derived from each version for
+	// signing audit checkpoints (see checkpoint.go).
+	checkpointKeys map[int]ed25519.PrivateKey
 }
 
 var _ RootKey = (*FileRootKey)(nil)
@@ -219,9 +223,12 @@ func parseRootKeyFile(data []byte) (map[int][]byte, error) {
 }
 
 func newFileRootKey(path string, keys map[int][]byte) (*FileRootKey, error) {
-	k := &FileRootKey{path: path, aeads: make(map[int]cipher.AEAD, len(keys))}
+	k := &FileRootKey{path: path, aeads: make(map[int]cipher.AEAD, len(keys)), checkpointKeys: make(map[int]ed25519.PrivateKey, len(keys))}
 	for v, key := range keys {
 		a, err := chacha20poly1305.NewX(key)
+		if err == nil {
+			k.checkpointKeys[v], err = deriveCheckpointKey(key)
+		}
 		clear(key)
 		if err != nil {
 			return nil, fmt.Errorf("keys: root key version %d: %w", v, err)

@@ -18,6 +18,12 @@ type migration struct {
 	sql     string
 }
 
+// goMigrations are steps written in Go that run after a migration's SQL,
+// in the same transaction, by the migration's file name (without .sql).
+var goMigrations = map[string]func(context.Context, *sql.Tx) error{
+	"0006_audit_chain": chainLegacyAuditEvents,
+}
+
 // loadMigrations reads and orders a dialect's migrations. Numbers must
 // start at 1 and have no gaps, so a missing file is caught at start.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
@@ -103,6 +109,11 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
+			}
+			if step := goMigrations[fmt.Sprintf("%04d_%s", m.version, m.name)]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				m.version, m.name, time.Now().UnixMicro())

@@ -42,6 +42,7 @@ const (
 const (
 	migrateLockKey int64 = 0x53464c54_00000001 // "SFLT" 1: one Migrate at a time
 	signUpLockKey  int64 = 0x53464c54_00000002 // "SFLT" 2: first-admin sign-ups one at a time
+	auditLockKey   int64 = 0x53464c54_00000003 // "SFLT" 3: one audit chain append at a time
 )
 
 // defaultConnectTimeout bounds each connection attempt when the URL does
@@ -123,6 +124,15 @@ func (postgresDialect) lockMigrations(ctx context.Context, conn *sql.Conn) (func
 // transaction's COUNT sees the new user.
 func (postgresDialect) lockSignUp(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, signUpLockKey)
+	return err
+}
+
+// lockAuditChain takes a transaction-level advisory lock, held until
+// commit: the next appender, in this process or another replica, waits
+// for it, and under READ COMMITTED its next statement then sees the row
+// this one inserted (the lock is released after the commit is visible).
+func (postgresDialect) lockAuditChain(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLockKey)
 	return err
 }
 

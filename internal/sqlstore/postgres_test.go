@@ -41,6 +41,11 @@ func TestPostgres(t *testing.T) {
 	})
 }
 
+func TestPostgresAuditChain(t *testing.T) {
+	testsvc.Postgres(t) // skips, saying what to set
+	storetest.AuditChain(t, func(t *testing.T) string { return testsvc.Postgres(t) })
+}
+
 func TestPostgresMigrateConcurrently(t *testing.T) {
 	storetest.MigrateConcurrently(t, testsvc.Postgres(t))
 }

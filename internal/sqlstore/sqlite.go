@@ -60,6 +60,10 @@ func (sqliteDialect) lockMigrations(context.Context, *sql.Conn) (func(), error) 
 // it already holds the write lock.
 func (sqliteDialect) lockSignUp(context.Context, *sql.Tx) error { return nil }
 
+// lockAuditChain does nothing: BEGIN IMMEDIATE already holds the
+// database's write lock, across processes too.
+func (sqliteDialect) lockAuditChain(context.Context, *sql.Tx) error { return nil }
+
 func (sqliteDialect) close() error { return nil }
 
 // openSQLite opens path with WAL, synchronous=FULL (an acknowledged write

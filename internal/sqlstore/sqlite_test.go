@@ -31,6 +31,10 @@ func TestSQLite(t *testing.T) {
 	})
 }
 
+func TestSQLiteAuditChain(t *testing.T) {
+	storetest.AuditChain(t, func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "meta.db") })
+}
+
 func TestSQLiteMigrateConcurrently(t *testing.T) {
 	storetest.MigrateConcurrently(t, "sqlite:"+filepath.Join(t.TempDir(), "meta.db"))
 }

@@ -58,6 +58,10 @@ type dialect interface {
 	// decide whether a sign-up becomes the first admin, so that two
 	// concurrent sign-ups cannot both see an empty table.
 	lockSignUp(ctx context.Context, tx *sql.Tx) error
+	// lockAuditChain is called first in the transaction that appends to
+	// the audit chain, so that writers in any process take turns reading
+	// the head and inserting the next event.
+	lockAuditChain(ctx context.Context, tx *sql.Tx) error
 	close() error
 }
 

@@ -69,17 +69,17 @@ func (s *Store) CreateUser(ctx context.Context, nu auth.NewUser) (auth.User, err
 	return u, nil
 }
 
-const userColumns = `id, email, name, password_hash, created_at, updated_at`
+const userColumns = `id, email, name, password_hash, created_at, updated_at, email_verified_at`
 
 func (s *Store) userWhere(ctx context.Context, cond string, arg any) (auth.User, error) {
 	var u auth.User
-	var created, updated int64
+	var created, updated, verified int64
 	err := s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+cond, arg).
-		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &created, &updated)
+		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &created, &updated, &verified)
 	if err != nil {
 		return auth.User{}, notFound(err, auth.ErrNotFound)
 	}
-	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
+	u.CreatedAt, u.UpdatedAt, u.EmailVerifiedAt = fromMicros(created), fromMicros(updated), fromMicros(verified)
 	rows, err := s.read.QueryContext(ctx, `SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role`, u.ID)
 	if err != nil {
 		return auth.User{}, err

@@ -66,9 +66,15 @@ func Postgres(t testing.TB) string {
 			return
 		}
 		defer admin.Close(context.Background())
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("testsvc: drop database %s: %v", name, err)
+		// A server process (autovacuum) may still be in the database for
+		// a moment; try again briefly before calling it a failure.
+		for range 20 {
+			if _, err = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err == nil {
+				return
+			}
+			time.Sleep(250 * time.Millisecond)
 		}
+		t.Errorf("testsvc: drop database %s: %v", name, err)
 	})
 	u.Path = "/" + name
 	return u.String()

@@ -19,6 +19,9 @@ func (p *Pages) updateAccountPassword(w http.ResponseWriter, r *http.Request) er
 			d.CurrentPasswordError, d.NewPasswordError = currentErr, newErr
 		})
 	}
+	failCode := func(err error) error {
+		return p.renderAccount(w, r, http.StatusForbidden, "", func(d *accountData) { d.PasswordOTPError = sentence(err.Error()) })
+	}
 	if current == "" || next == "" {
 		var c, n string
 		if current == "" {
@@ -29,9 +32,14 @@ func (p *Pages) updateAccountPassword(w http.ResponseWriter, r *http.Request) er
 		}
 		return fail(http.StatusBadRequest, c, n)
 	}
-	err := p.opts.Auth.ChangePassword(r.Context(), principal(r), current, next, client(r))
+	err := p.opts.Auth.ChangePasswordWithCode(r.Context(), principal(r), current, next, r.PostFormValue("code"), client(r))
 	var pe *auth.PasswordPolicyError
+	var te *auth.ThrottledError
 	switch {
+	case errors.Is(err, auth.ErrMFARequired), errors.Is(err, auth.ErrInvalidOTP):
+		return failCode(err)
+	case errors.As(err, &te):
+		return fail(http.StatusTooManyRequests, sentence(te.Error()), "")
 	case errors.Is(err, auth.ErrWrongPassword):
 		return fail(http.StatusForbidden, sentence(err.Error()), "")
 	case errors.As(err, &pe):

@@ -23,7 +23,10 @@ type accountData struct {
 
 	CurrentPasswordError string
 	NewPasswordError     string
+	PasswordOTPError     string // the code asked for when two-step sign-in is on
 	MinPasswordLen       int
+
+	MFA auth.MFAStatus // two-step sign-in
 
 	Sessions []sessionRow
 	Tokens   []tokenRow
@@ -99,6 +102,9 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	d.KeepCopyright = settings.KeepCopyright
+	if d.MFA, err = p.opts.Auth.MFAStatus(ctx, pr.UserID); err != nil {
+		return err
+	}
 	now := time.Now()
 
 	sessions, err := p.opts.Auth.Sessions(ctx, pr.UserID)

@@ -101,6 +101,11 @@ func TestBrowserLibrary(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#login-email"), "ada@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#start")),
+	)
+	c.enrolTOTP("ada@example.com") // the first account is the admin, who must use two-step sign-in
+	c.do("open library",
+		chromedp.Navigate(base+"/library"),
 		chromedp.WaitVisible(chromedp.CSS("#library-grid .empty-state")),
 	)
 	c.location("/library")

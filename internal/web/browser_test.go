@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/pquerna/otp/totp"
 )
 
 // cspRecorder runs in every page before its own scripts and records
@@ -68,7 +69,15 @@ func TestBrowser(t *testing.T) {
 	screenshot("login")
 	must("press Enter", chromedp.Do(ctx,
 		chromedp.KeyEvent(kb.Enter),
-		chromedp.WaitVisible(chromedp.CSS("#library-grid")),
+		chromedp.WaitVisible(chromedp.CSS("#start")),
+	))
+	// The first account is the admin, who must use two-step sign-in: the
+	// app asks for it before anything else.
+	location("/account/mfa")
+	secret := c.enrolTOTP("ada@example.com")
+	must("open library", chromedp.Do(ctx,
+		chromedp.Navigate(base+"/library"),
+		chromedp.WaitVisible(chromedp.CSS("#library-grid h2")),
 	))
 
 	// The library.
@@ -105,10 +114,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#new-token-value")),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-copy="new-token-value"]`)),
 	))
-	secret, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#new-token-value")))
+	tokenSecret, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#new-token-value")))
 	must("read token", err)
-	if !strings.HasPrefix(secret, "slp_") {
-		t.Errorf("token field = %q; want an slp_ token", secret)
+	if !strings.HasPrefix(tokenSecret, "slp_") {
+		t.Errorf("token field = %q; want an slp_ token", tokenSecret)
 	}
 	must("copy token", chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`button[data-copy="new-token-value"]`)),
@@ -145,6 +154,18 @@ func TestBrowser(t *testing.T) {
 	must("sign in again", chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#login-code")),
+	))
+	location("/login/code")
+	noCSPViolations("code step")
+	screenshot("login-code")
+	// The code of the next 30-second step: the enrolment used this one's,
+	// and a code is accepted once.
+	code, err := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	must("make code", err)
+	must("enter code", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#login-code"), code),
+		chromedp.Click(chromedp.CSS(`form[action="/login/code"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#library-grid")),
 	))
 	location("/library")
@@ -158,6 +179,49 @@ func TestBrowser(t *testing.T) {
 	must("phone 404", chromedp.Do(ctx, chromedp.Navigate(base+"/no/such/page"), chromedp.WaitVisible(chromedp.CSS("#error-heading"))))
 	screenshot("not-found-phone")
 	noCSPViolations("phone pages")
+}
+
+// enrolTOTP sets up two-step sign-in from the page /account/mfa as a
+// person would: start, read the key shown for manual entry, type the code
+// an authenticator app would show, keep the recovery codes. It returns the
+// key.
+func (c *chrome) enrolTOTP(email string) string {
+	c.t.Helper()
+	c.noCSPViolations("two-step sign-in")
+	c.screenshot("mfa-required")
+	c.do("start enrolment",
+		chromedp.Click(chromedp.CSS(`#start button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
+		chromedp.WaitVisible(chromedp.CSS("img.totp-qr")),
+	)
+	qrLoaded, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](`document.querySelector("img.totp-qr").naturalWidth > 0`))
+	c.must("read QR", err)
+	if !qrLoaded {
+		c.t.Error("the QR code image did not load")
+	}
+	c.noCSPViolations("enrolment")
+	c.screenshot("mfa-enrol")
+	secret := strings.TrimSpace(c.text("#totp-secret"))
+	code, err := totp.GenerateCode(secret, time.Now())
+	c.must("make code", err)
+	c.do("confirm enrolment",
+		chromedp.SendKeys(chromedp.CSS("#totp-code"), code),
+		chromedp.Click(chromedp.CSS(`form[action="/account/mfa/totp/confirm"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#recovery-codes")),
+	)
+	codes, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#recovery-codes li code")].map(e => e.textContent)`))
+	c.must("read recovery codes", err)
+	if len(codes) != 10 {
+		c.t.Errorf("recovery codes shown = %d; want 10", len(codes))
+	}
+	c.noCSPViolations("recovery codes")
+	c.screenshot("mfa-recovery-codes")
+	// Helpers that sign the same account in over HTTP answer its code step
+	// with these.
+	mfaMu.Lock()
+	mfaOf[c.base+" "+email] = &webMFA{secret: secret, recovery: codes}
+	mfaMu.Unlock()
+	return secret
 }
 
 // chrome is a headless Chromium on one tab, with the helpers the browser

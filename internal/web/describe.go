@@ -109,6 +109,18 @@ var eventLabels = map[audit.Type]string{
 	audit.ProfileChanged:   "Profile changed",
 	audit.PasswordRehashed: "Password storage upgraded",
 	audit.SignupDuplicate:  "Someone tried to create an account with your e-mail address",
+
+	// Password reset and e-mail verification.
+	audit.PasswordResetRequested: "Password reset link requested",
+	audit.PasswordResetCompleted: "Password reset with an e-mailed link",
+	audit.EmailVerified:          "E-mail address confirmed",
+
+	audit.MFAEnrollStarted:         "Two-step sign-in set-up started",
+	audit.MFAEnabled:               "Two-step sign-in turned on",
+	audit.MFADisabled:              "Two-step sign-in turned off",
+	audit.MFAFailed:                "Wrong two-step sign-in code",
+	audit.RecoveryCodeUsed:         "Recovery code used",
+	audit.RecoveryCodesRegenerated: "New recovery codes made",
 }
 
 // eventLabel names an event type for people; an unknown type (added to

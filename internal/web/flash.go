@@ -15,6 +15,7 @@ var flashes = map[string]string{
 	"asset-restored":         "The photo is back in your library.",
 	"trash-emptied":          "The trash was emptied. Those photos are deleted for good.",
 	"library-settings-saved": "Your library settings were saved.",
+	"mfa-disabled":           "Two-step sign-in was turned off.",
 }
 
 func (p *Pages) flashCookieName() string {

@@ -15,6 +15,7 @@ type loginData struct {
 	EmailError    string
 	PasswordError string
 	SignedUp      bool // arrived from a successful sign-up
+	PasswordReset bool // arrived from a successful password reset
 	SignupOpen    bool // offer the sign-up link
 }
 
@@ -27,7 +28,7 @@ func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, nextOr(next), http.StatusSeeOther)
 		return nil
 	}
-	d := loginData{Next: next, SignedUp: q.Get("signed_up") == "1", SignupOpen: p.signupOpen(r.Context())}
+	d := loginData{Next: next, SignedUp: q.Get("signed_up") == "1", PasswordReset: q.Get("reset") == "1", SignupOpen: p.signupOpen(r.Context())}
 	return p.render(w, http.StatusOK, "login", p.newView(r, "login", "Sign in", d))
 }
 

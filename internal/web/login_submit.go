@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -35,9 +36,20 @@ func (p *Pages) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	res, err := p.opts.Auth.Login(r.Context(), auth.LoginRequest{Email: d.Email, Password: password,
-		DeviceToken: p.opts.Cookies.Device(r), Client: client(r)})
+		DeviceToken: p.opts.Cookies.Device(r), Client: client(r), StartPending: true})
 	var te *auth.ThrottledError
+	var mfa *auth.MFARequiredError
 	switch {
+	case errors.As(err, &mfa):
+		// The password was right; the code comes on its own page. The
+		// half-signed-in state lives on the server (see auth.PendingLogin).
+		p.setPending(w, mfa.PendingToken)
+		to := "/login/code"
+		if d.Next != "" {
+			to += "?next=" + url.QueryEscape(d.Next)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return nil
 	case errors.As(err, &te):
 		w.Header().Set("Retry-After", strconv.Itoa(max(int(te.RetryAfter.Round(time.Second)/time.Second), 1)))
 		d.Error = sentence(te.Error())

@@ -31,6 +31,7 @@ import (
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
+	"safelight/internal/mail"
 	"safelight/internal/ratelimit"
 )
 
@@ -47,6 +48,8 @@ type Options struct {
 	Log       *slog.Logger
 	// Limits, when set, applies the abuse limits to sign-in and sign-up.
 	Limits *ratelimit.Limiter
+	// Outbox, when set, is the development outbox shown to the admin.
+	Outbox *mail.Outbox
 }
 
 // Pages is the HTML user interface. It is safe for concurrent use.
@@ -71,7 +74,15 @@ var pageSamples = map[string]any{
 	"asset":   assetData{Status: "ready", Groups: []detailGroup{{Rows: []detailRow{{List: []string{""}}}}}, Access: []accessRow{{}}},
 	"trash":   trashData{Items: []tile{{Status: "ready"}, {Status: "processing"}}},
 	"account": accountData{},
-	"error":   errorData{},
+	// Two-step sign-in: the code page, and the enrolment page in its states.
+	"login_code": loginCodeData{},
+	"mfa":        mfaData{Enabled: true, Setup: &totpSetup{}, RecoveryCodes: []string{""}},
+	// Password reset, address verification, the development outbox.
+	"forgot_password": forgotData{},
+	"reset_password":  resetData{Token: "x"},
+	"verify_email":    verifyData{Token: "x"},
+	"outbox":          outboxData{Items: []outboxRow{{}}},
+	"error":           errorData{},
 }
 
 // New checks opts and parses the templates once. It fails on any template
@@ -130,6 +141,15 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Page("GET /signup", access.Public, p.showSignup)
 	rt.Page("POST /signup", access.Public, p.limitByAddress(ratelimit.Signup, p.submitSignup))
 	rt.Page("POST /logout", access.Public, p.submitLogout)
+	rt.Page("GET /login/code", access.Public, p.showLoginCode)
+	rt.Page("POST /login/code", access.Public, p.submitLoginCode)
+	rt.Page("GET /forgot-password", access.Public, p.showForgotPassword)
+	rt.Page("POST /forgot-password", access.Public, p.limitByAddress(ratelimit.PasswordReset, p.submitForgotPassword))
+	rt.Page("GET /reset-password", access.Public, p.showResetPassword)
+	rt.Page("POST /reset-password", access.Public, p.submitResetPassword)
+	rt.Page("GET /verify-email", access.Public, p.showVerifyEmail)
+	rt.Page("POST /verify-email", access.Public, p.submitVerifyEmail)
+	rt.Page("GET /admin/outbox", access.Admin, p.showOutbox)
 
 	rt.Page("GET /library", access.Authenticated, p.showLibrary)
 	rt.Page("GET /library/{id}", access.Authenticated, p.showAsset)
@@ -147,6 +167,11 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Page("POST /account/tokens", access.Authenticated, p.createAccountToken)
 	rt.Page("POST /account/tokens/{id}/revoke", access.Authenticated, p.revokeAccountToken)
 	rt.Page("POST /account/invites", access.Admin, p.createAccountInvite)
+	rt.Page("GET "+MFAEnrollmentPath, access.MFAEnrolment, p.showMFA)
+	rt.Page("POST /account/mfa/totp", access.MFAEnrolment, p.createMFATOTP)
+	rt.Page("POST /account/mfa/totp/confirm", access.MFAEnrolment, p.confirmMFATOTP)
+	rt.Page("POST /account/mfa/disable", access.Authenticated, p.disableMFA)
+	rt.Page("POST /account/mfa/recovery-codes", access.Authenticated, p.regenerateRecoveryCodes)
 
 	// Everything else is a page that does not exist.
 	rt.Page("/", access.Public, p.showNotFound)

@@ -271,7 +271,9 @@ func signUp(t *testing.T, b *browser, name, email string, extra ...string) {
 
 func signIn(t *testing.T, b *browser, email, pw string) {
 	t.Helper()
-	wantRedirect(t, b.post("/login", form("email", email, "password", pw)), "/library")
+	r := b.post("/login", form("email", email, "password", pw))
+	r, _ = codeStep(t, b, email, pw, r) // accounts a helper enrolled in MFA (mfa_test.go)
+	wantRedirect(t, r, "/library")
 	if b.cookie("safelight_session") == "" {
 		t.Fatal("no safelight_session cookie after sign-in")
 	}
@@ -284,6 +286,7 @@ func newAccount(t *testing.T, extra ...string) (*httptest.Server, *browser) {
 	b := newBrowser(t, srv)
 	signUp(t, b, "Ada Lovelace", "ada@example.com")
 	signIn(t, b, "ada@example.com", password)
+	enrolIfRequired(t, b, "ada@example.com") // the admin must use MFA (mfa_test.go)
 	return srv, b
 }
 
@@ -325,6 +328,7 @@ func TestSignUpSignInLibraryAccount(t *testing.T) {
 	wantNotContains(t, b.get("/login"), "Account created.")
 
 	signIn(t, b, "ada@example.com", password)
+	enrolIfRequired(t, b, "ada@example.com") // the admin must use MFA (mfa_test.go)
 	wantRedirect(t, b.get("/"), "/library")
 
 	r = b.get("/library")
@@ -359,6 +363,7 @@ func TestSignupAnswersTheSameForAnAddressInUse(t *testing.T) {
 	}
 	// The real owner still signs in with their own password, and only that.
 	signIn(t, b, "ada@example.com", password)
+	enrolIfRequired(t, b, "ada@example.com") // the admin must use MFA (mfa_test.go)
 	r := newBrowser(t, srv).post("/login", form("email", "ada@example.com", "password", "another long passphrase"))
 	wantStatus(t, r, http.StatusUnauthorized)
 	wantContains(t, b.get("/account"), "Someone tried to create an account with your e-mail address")
@@ -493,6 +498,7 @@ func TestLoginNextIsLocalOnly(t *testing.T) {
 				wantContains(t, r, `name="next"`)
 			}
 			r = b.post("/login", form("email", "ada@example.com", "password", password, "next", tt.next))
+			r, _ = codeStep(t, b, "ada@example.com", password, r) // the admin uses MFA (mfa_test.go)
 			wantRedirect(t, r, tt.want)
 		})
 	}
@@ -556,7 +562,8 @@ func TestChangePassword(t *testing.T) {
 	wantStatus(t, r, http.StatusBadRequest)
 	wantContains(t, r, "Password must be at least 10 characters long.")
 
-	wantRedirect(t, a.post("/account/password", form("current_password", password, "new_password", newPassword)), "/account")
+	wantRedirect(t, a.post("/account/password", form("current_password", password, "new_password", newPassword,
+		"code", helperMFA(t, "ada@example.com", a).nextRecovery(t))), "/account") // the admin uses MFA (mfa_test.go)
 	wantContains(t, a.get("/account"), "Your password was changed.", "Password changed", "1 other device signed out")
 	wantRedirect(t, other.get("/library"), "/login?next=%2Flibrary")
 

@@ -36,7 +36,9 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"Tokens", testTokens},
 		{"Devices", testDevices},
 		{"LoginFailures", testLoginFailures},
+		{"TOTP", testTOTP}, {"RecoveryCodes", testRecoveryCodes}, {"PendingLogins", testPendingLogins}, // mfa.go
 		{"AuditEvents", testAudit},
+		{"AuditChain", testAuditChain},
 		{"OwnerKeys", testOwnerKeys},
 		{"RootKeyCheck", testRootKeyCheck},
 		{"AssetRoundTrip", testAssetRoundTrip},
@@ -46,6 +48,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"TrashedAndProcessing", testTrashedAndProcessing},
 		{"AccessLog", testAccessLog},
 		{"LibrarySettings", testLibrarySettings},
+		{"Mail", testMail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"image/png"
+	"net/http"
+
+	"github.com/pquerna/otp"
+
+	"safelight/internal/auth"
+)
+
+// MFAEnrollmentPath is the two-step sign-in page: where the router sends
+// a caller who must enrol a second factor before anything else.
+const MFAEnrollmentPath = "/account/mfa"
+
+// mfaData is what the two-step sign-in page shows. Handlers fill in the
+// part they answer for and render the same page.
+type mfaData struct {
+	Enabled    bool
+	Pending    bool // an enrolment waits for its first code
+	Required   bool // the account must use a second factor
+	MustEnroll bool // ... and has none yet: nothing else works until it does
+	CodesLeft  int
+
+	Setup         *totpSetup // the secret to scan, while enrolling
+	CodeError     string     // wrong first code
+	RecoveryCodes []string   // shown once, after confirming or regenerating
+
+	Form          string // "disable" or "regenerate": which form the errors below belong to
+	PasswordError string
+	OTPError      string
+
+	RegenerateForm reauthForm // filled in by renderMFA
+	DisableForm    reauthForm
+}
+
+// reauthForm is a form that asks for the password and a current code.
+type reauthForm struct {
+	Name, Action, Label, Class string
+	PasswordError, OTPError    string
+}
+
+// totpSetup is a pending TOTP secret for the page: a QR code as an
+// inline PNG (the CSP allows data: images) and the secret to type in.
+type totpSetup struct {
+	QR     template.URL
+	Secret string
+}
+
+// showMFA shows the two-step sign-in page.
+func (p *Pages) showMFA(w http.ResponseWriter, r *http.Request) error {
+	flash := p.takeFlash(w, r)
+	return p.renderMFA(w, r, http.StatusOK, flash, nil)
+}
+
+// renderMFA loads the account's second-factor status, lets edit adjust the
+// data, and renders the page. A pending enrolment shows its QR code again.
+func (p *Pages) renderMFA(w http.ResponseWriter, r *http.Request, status int, flash string, edit func(*mfaData)) error {
+	ctx := r.Context()
+	pr := principal(r)
+	st, err := p.opts.Auth.MFAStatus(ctx, pr.UserID)
+	if err != nil {
+		return err
+	}
+	d := mfaData{Enabled: st.TOTPEnabled, Pending: st.TOTPPending, Required: st.Required,
+		MustEnroll: pr.MFAEnrollmentRequired && !st.TOTPEnabled, CodesLeft: st.RecoveryCodesLeft}
+	if edit != nil {
+		edit(&d)
+	}
+	d.RegenerateForm = reauthForm{Name: "regenerate", Action: "/account/mfa/recovery-codes", Label: "New recovery codes", Class: "button"}
+	d.DisableForm = reauthForm{Name: "disable", Action: "/account/mfa/disable", Label: "Turn off", Class: "button button-danger"}
+	for _, f := range []*reauthForm{&d.RegenerateForm, &d.DisableForm} {
+		if f.Name == d.Form {
+			f.PasswordError, f.OTPError = d.PasswordError, d.OTPError
+		}
+	}
+	if d.Pending && d.Setup == nil && d.RecoveryCodes == nil {
+		e, err := p.opts.Auth.PendingTOTP(ctx, pr.UserID)
+		if err != nil && !errors.Is(err, auth.ErrNoPendingEnrollment) {
+			return err
+		}
+		if err == nil {
+			if d.Setup, err = newTOTPSetup(e); err != nil {
+				return err
+			}
+		}
+	}
+	v := p.newView(r, "mfa", "Two-step sign-in", d)
+	v.Nav = "account"
+	v.Flash = flash
+	return p.render(w, status, "mfa", v)
+}
+
+// newTOTPSetup renders the enrolment's QR code with pquerna/otp.
+func newTOTPSetup(e auth.TOTPEnrollment) (*totpSetup, error) {
+	key, err := otp.NewKeyFromURL(e.URL)
+	if err != nil {
+		return nil, fmt.Errorf("web: totp key: %w", err)
+	}
+	img, err := key.Image(240, 240)
+	if err != nil {
+		return nil, fmt.Errorf("web: totp qr code: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("web: totp qr code: %w", err)
+	}
+	// A data: URL we built from our own PNG bytes: safe as an img src.
+	return &totpSetup{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), Secret: e.Secret}, nil
+}
