@@ -72,6 +72,7 @@ func (s *Server) Register(rt *httpx.Router) {
 	rt.API("DELETE /api/v1/me/sessions/{id}", access.Authenticated, s.revokeSession)
 	rt.API("GET /api/v1/me/security-events", access.Authenticated, s.securityEvents)
 	s.registerMFA(rt)
+	s.registerPasskeys(rt)
 
 	rt.API("POST /api/v1/tokens", access.Authenticated, s.createToken)
 	rt.API("GET /api/v1/tokens", access.Authenticated, s.listTokens)

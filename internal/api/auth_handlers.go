@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -59,18 +60,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := required("email", req.Email, "password", req.Password); err != nil {
 		return err
 	}
+	// Without a code, a second factor can still come as a passkey: the
+	// pending sign-in (cookie) is what /auth/login/passkey/* finish.
 	res, err := s.Auth.Login(r.Context(), auth.LoginRequest{Email: req.Email, Password: req.Password,
-		DeviceToken: s.Cookies.Device(r), Client: client(r), OTP: req.OTP})
+		DeviceToken: s.Cookies.Device(r), Client: client(r), OTP: req.OTP, StartPending: req.OTP == ""})
 	if err != nil {
+		var me *auth.MFARequiredError
+		if errors.As(err, &me) && me.PendingToken != "" {
+			s.Cookies.SetPending(w, me.PendingToken)
+		}
 		err = mfaError(err) // 401 with mfa_required, or authError's answer
 		retryAfter(w, err)
 		return err
 	}
-	s.Cookies.SetSession(w, res.SessionToken)
-	if res.DeviceToken != "" {
-		s.Cookies.SetDevice(w, res.DeviceToken)
-	}
-	return httpx.WriteJSON(w, http.StatusOK, toUserJSON(res.User))
+	return s.signedIn(w, res)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

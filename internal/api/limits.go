@@ -1,7 +1,10 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+
+	"safelight/internal/audit"
 
 	"safelight/internal/httpx"
 	"safelight/internal/ratelimit"
@@ -14,6 +17,7 @@ func (s *Server) limitByAddress(rule string, h httpx.HandlerFunc) httpx.HandlerF
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if s.Limits != nil {
 			if err := s.Limits.Allow(r.Context(), rule, ratelimit.Address(httpx.ClientIP(r))); err != nil {
+				s.recordLimited(r, "", err)
 				return err
 			}
 		}
@@ -21,11 +25,24 @@ func (s *Server) limitByAddress(rule string, h httpx.HandlerFunc) httpx.HandlerF
 	}
 }
 
+// recordLimited records the first refusal of a limit window as a security
+// event (the account's, when one is known).
+func (s *Server) recordLimited(r *http.Request, userID string, err error) {
+	var le *ratelimit.LimitedError
+	if s.Audit == nil || !errors.As(err, &le) || !le.First {
+		return
+	}
+	c := client(r)
+	s.Audit.Record(r.Context(), audit.Event{Type: audit.RateLimited, ActorID: userID, SubjectID: userID,
+		IP: c.IP, UserAgent: c.UserAgent, Details: map[string]string{"rule": le.Rule}})
+}
+
 // limitByAccount is limitByAddress per signed-in account.
 func (s *Server) limitByAccount(rule string, h httpx.HandlerFunc) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if s.Limits != nil {
 			if err := s.Limits.Allow(r.Context(), rule, ratelimit.Account(principal(r).UserID)); err != nil {
+				s.recordLimited(r, principal(r).UserID, err)
 				return err
 			}
 		}

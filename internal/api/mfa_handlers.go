@@ -23,7 +23,11 @@ func (s *Server) registerMFA(rt *httpx.Router) {
 // mfaError maps the second-factor errors of package auth to answers;
 // anything else goes on to authError.
 func mfaError(err error) error {
+	var me *auth.MFARequiredError
 	switch {
+	case errors.As(err, &me) && me.Passkey:
+		return &httpx.Error{Status: http.StatusUnauthorized, Message: auth.ErrMFARequired.Error(), Cause: err,
+			Fields: map[string]any{"mfa_required": true, "passkey": true}}
 	case errors.Is(err, auth.ErrMFARequired):
 		return &httpx.Error{Status: http.StatusUnauthorized, Message: auth.ErrMFARequired.Error(), Cause: err,
 			Fields: map[string]any{"mfa_required": true}}
@@ -49,6 +53,7 @@ func (s *Server) mfaStatus(w http.ResponseWriter, r *http.Request) error {
 		"recovery_codes_left":     st.RecoveryCodesLeft,
 		"required":                st.Required,
 		"mfa_enrollment_required": principal(r).MFAEnrollmentRequired,
+		"passkeys":                st.Passkeys,
 	})
 }
 

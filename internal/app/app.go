@@ -139,6 +139,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 	// TOTP secrets are sealed to their owner like private asset fields.
 	a.Auth.UseMFA(a.store, a.Sealer, mfaIssuer(cfg.PublicURL))
+	// Passkeys: the RP ID is the public URL's host, the origin the URL's.
+	// WebAuthn has no IP-address relying parties: such an instance runs
+	// without passkeys (their routes answer 404) and says so.
+	if err := a.Auth.UsePasskeys(a.store, cfg.PublicURL, mfaIssuer(cfg.PublicURL)); errors.Is(err, auth.ErrPasskeysNeedDomain) {
+		log.Warn("passkeys are off: the public URL's host is an IP address", "public_url", cfg.PublicURL)
+	} else if err != nil {
+		return nil, err
+	}
 
 	cookies := httpauth.Cookies{Secure: cfg.SecureCookies(), SessionMaxAge: cfg.SessionMaxAge}
 	rules, err := ratelimit.Parse(cfg.RateLimits)

@@ -44,6 +44,22 @@ func TestAbuseLimits(t *testing.T) {
 		}
 	}
 	limited(c.upload("file", "p.jpg", photo), "third upload in a minute")
+	limited(c.upload("file", "p.jpg", photo), "fourth upload in a minute")
+	// The owner sees one security event for the window, not one per
+	// refusal.
+	n := 0
+	for _, it := range c.must(200, "GET", "/api/v1/me/security-events", nil).json["items"].([]any) {
+		e := it.(map[string]any)
+		if e["type"] == "abuse.rate_limited" {
+			n++
+			if d, _ := e["details"].(map[string]any); d["rule"] != "upload" {
+				t.Errorf("rate-limit event details = %v; want rule upload", e["details"])
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("rate-limit events after two refused uploads = %d; want 1", n)
+	}
 
 	// Wrong bearer tokens: 401 until the limit, then 429 for any token from
 	// that address, a right one included, until the window ends.

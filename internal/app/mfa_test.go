@@ -246,9 +246,13 @@ var mfaExemptRoutes = map[string]bool{
 	"GET /api/v1/me/mfa":               true,
 	"POST /api/v1/me/mfa/totp":         true,
 	"POST /api/v1/me/mfa/totp/confirm": true,
-	"GET /account/mfa":                 true,
-	"POST /account/mfa/totp":           true,
-	"POST /account/mfa/totp/confirm":   true,
+	// A passkey is a second factor too: listing and registering them.
+	"GET /api/v1/me/passkeys":                  true,
+	"POST /api/v1/me/passkeys/register/begin":  true,
+	"POST /api/v1/me/passkeys/register/finish": true,
+	"GET /account/mfa":                         true,
+	"POST /account/mfa/totp":                   true,
+	"POST /account/mfa/totp/confirm":           true,
 }
 
 // TestEveryRouteRefusesAnAdminWithoutMFA walks the route table: an admin

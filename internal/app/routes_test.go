@@ -28,8 +28,14 @@ var publicRoutes = map[string]bool{
 	"POST /logout":             true, // a no-op for anonymous visitors
 	"GET /login/code":          true, // second sign-in step; needs a pending sign-in cookie
 	"POST /login/code":         true,
-	"/":                        true, // the 404 page
-	"GET /static/":             true,
+	// Passkey sign-in: the second step needs the pending sign-in cookie;
+	// passwordless needs a registered passkey's signature.
+	"POST /api/v1/auth/login/passkey/begin":  true,
+	"POST /api/v1/auth/login/passkey/finish": true,
+	"POST /api/v1/auth/passkey/begin":        true,
+	"POST /api/v1/auth/passkey/finish":       true,
+	"/":                                      true, // the 404 page
+	"GET /static/":                           true,
 	// Password reset and e-mail verification: the mailed token is the credential.
 	"POST /api/v1/auth/password-reset":         true,
 	"POST /api/v1/auth/password-reset/confirm": true,

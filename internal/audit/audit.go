@@ -42,6 +42,12 @@ const (
 	MFAFailed                Type = "mfa.failed" // a wrong, expired or reused code
 	RecoveryCodeUsed         Type = "mfa.recovery_code_used"
 	RecoveryCodesRegenerated Type = "mfa.recovery_codes_regenerated"
+	PasskeyAdded             Type = "mfa.passkey_added"
+	PasskeyRenamed           Type = "mfa.passkey_renamed"
+	PasskeyRemoved           Type = "mfa.passkey_removed"
+	PasskeyUsed              Type = "mfa.passkey_used"
+	PasskeyFailed            Type = "mfa.passkey_failed"          // a refused registration or assertion
+	PasskeyCloneSuspected    Type = "mfa.passkey_clone_suspected" // the signature counter went back
 )
 
 // ConfigChanged: the process started with security-relevant settings
@@ -51,6 +57,11 @@ const (
 // (internal/app/audit_config.go).
 const ConfigChanged Type = "config.changed"
 
+// RateLimited: a client address or account went over an abuse limit
+// (details: the rule). Recorded once per limit window, at the first
+// refusal, so that a flood cannot flood the log too.
+const RateLimited Type = "abuse.rate_limited"
+
 // Coverage of the event families issue 5 asks for. What exists now:
 //
 //   - authentication: auth.login, auth.login_failed, auth.login_throttled,
@@ -58,8 +69,7 @@ const ConfigChanged Type = "config.changed"
 //     password.changed, password.rehashed, profile.changed;
 //   - password reset and e-mail verification: password.reset_requested,
 //     password.reset, email.verified (the mail work adds these);
-//   - MFA changes: mfa.* (the MFA work adds these; passkeys will add
-//     theirs beside them);
+//   - MFA changes: mfa.*, passkeys included (mfa.passkey_*);
 //   - sessions and tokens: session.revoked, token.created, token.revoked,
 //     invite.created;
 //   - configuration changes: config.changed.

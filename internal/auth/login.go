@@ -115,6 +115,9 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 	} else if on {
 		if strings.TrimSpace(req.OTP) == "" {
 			e := &MFARequiredError{}
+			if e.Passkey, err = s.hasPasskeys(ctx, u.ID); err != nil {
+				return LoginResult{}, fmt.Errorf("auth: login: %w", err)
+			}
 			if req.StartPending {
 				if u, err = s.store.UserByID(ctx, u.ID); err != nil { // the hash as it is now, after any rehash
 					return LoginResult{}, fmt.Errorf("auth: login: %w", err)
@@ -309,6 +312,9 @@ func (s *Service) SweepSessions(ctx context.Context) (int, error) {
 	now := s.now().UTC()
 	if _, err := s.SweepPendingLogins(ctx); err != nil {
 		s.log.ErrorContext(ctx, "expired pending sign-ins not deleted", "err", err)
+	}
+	if _, err := s.SweepWebAuthnCeremonies(ctx); err != nil {
+		s.log.ErrorContext(ctx, "expired passkey ceremonies not deleted", "err", err)
 	}
 	return s.store.DeleteExpiredSessions(ctx, now, now.Add(-s.cfg.SessionIdle))
 }

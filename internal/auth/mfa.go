@@ -79,6 +79,9 @@ var (
 // to CompleteLogin. It matches ErrMFARequired.
 type MFARequiredError struct {
 	PendingToken string // secret; goes into a short-lived cookie only
+	// Passkey is set when the account has passkeys, which can finish the
+	// pending sign-in (BeginPasskeyLogin) instead of a code.
+	Passkey bool
 }
 
 func (e *MFARequiredError) Error() string        { return ErrMFARequired.Error() }
@@ -197,8 +200,17 @@ func (s *Service) markEnrollment(ctx context.Context, p *access.Principal, u Use
 	return nil
 }
 
-// mfaEnabled reports whether userID has a confirmed TOTP enrolment.
+// mfaEnabled reports whether userID has a second factor: a confirmed
+// TOTP enrolment or a passkey.
 func (s *Service) mfaEnabled(ctx context.Context, userID string) (bool, error) {
+	if on, err := s.totpEnabled(ctx, userID); err != nil || on {
+		return on, err
+	}
+	return s.hasPasskeys(ctx, userID)
+}
+
+// totpEnabled reports whether userID has a confirmed TOTP enrolment.
+func (s *Service) totpEnabled(ctx context.Context, userID string) (bool, error) {
 	if s.mfa == nil {
 		return false, nil
 	}
@@ -217,6 +229,7 @@ type MFAStatus struct {
 	TOTPPending       bool // enrolment started, not confirmed
 	RecoveryCodesLeft int
 	Required          bool // the account must use a second factor
+	Passkeys          int  // registered passkeys, each a second factor
 }
 
 // MFAStatus returns the status of userID's second factors.
@@ -229,6 +242,13 @@ func (s *Service) MFAStatus(ctx context.Context, userID string) (MFAStatus, erro
 		return MFAStatus{}, fmt.Errorf("auth: mfa status: %w", err)
 	}
 	st := MFAStatus{Required: s.MFARequiredFor(u)}
+	if s.passkeys != nil {
+		pks, err := s.passkeys.store.PasskeysOf(ctx, userID)
+		if err != nil {
+			return MFAStatus{}, fmt.Errorf("auth: mfa status: %w", err)
+		}
+		st.Passkeys = len(pks)
+	}
 	f, err := s.mfa.store.TOTPOf(ctx, userID)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -261,7 +281,7 @@ func (s *Service) BeginTOTP(ctx context.Context, p *access.Principal, c Client) 
 	if err != nil {
 		return TOTPEnrollment{}, fmt.Errorf("auth: begin totp: %w", err)
 	}
-	if on, err := s.mfaEnabled(ctx, u.ID); err != nil {
+	if on, err := s.totpEnabled(ctx, u.ID); err != nil {
 		return TOTPEnrollment{}, err
 	} else if on {
 		return TOTPEnrollment{}, ErrMFAAlreadyOn
@@ -410,7 +430,7 @@ func (s *Service) reauthenticate(ctx context.Context, p *access.Principal, passw
 		s.addFailure(ctx, accountKey(u.Email))
 		return User{}, ErrWrongPassword
 	}
-	on, err := s.mfaEnabled(ctx, u.ID)
+	on, err := s.totpEnabled(ctx, u.ID) // a code is the one second factor a form can carry
 	if err != nil {
 		return User{}, err
 	}
@@ -601,14 +621,25 @@ func (s *Service) startPending(ctx context.Context, u User, deviceID string, c C
 // ErrInvalidOTP for a wrong code (counted by the login throttle; after a
 // few the pending sign-in ends); a *ThrottledError while throttled.
 func (s *Service) CompleteLogin(ctx context.Context, pendingToken, code string, deviceToken string, c Client) (LoginResult, error) {
-	if s.mfa == nil || !strings.HasPrefix(pendingToken, pendingPrefix) {
+	if s.mfa == nil {
 		return LoginResult{}, ErrPendingLoginInvalid
+	}
+	return s.completePending(ctx, pendingToken, deviceToken, c, func(_ PendingLogin, u User) (string, error) {
+		return s.verifySecondFactor(ctx, u, code, "login", c)
+	}, ErrInvalidOTP)
+}
+
+// livePending finds the pending sign-in of pendingToken and its account,
+// deleting it when it has expired or the password changed since.
+func (s *Service) livePending(ctx context.Context, pendingToken string) (PendingLogin, User, error) {
+	if s.mfa == nil || !strings.HasPrefix(pendingToken, pendingPrefix) {
+		return PendingLogin{}, User{}, ErrPendingLoginInvalid
 	}
 	pl, err := s.mfa.store.PendingLoginByHash(ctx, hashSecret(pendingToken))
 	if errors.Is(err, ErrNotFound) {
-		return LoginResult{}, ErrPendingLoginInvalid
+		return PendingLogin{}, User{}, ErrPendingLoginInvalid
 	} else if err != nil {
-		return LoginResult{}, fmt.Errorf("auth: complete login: %w", err)
+		return PendingLogin{}, User{}, fmt.Errorf("auth: complete login: %w", err)
 	}
 	drop := func() {
 		if err := s.mfa.store.DeletePendingLogin(ctx, pl.ID); err != nil && !errors.Is(err, ErrNotFound) {
@@ -617,18 +648,30 @@ func (s *Service) CompleteLogin(ctx context.Context, pendingToken, code string, 
 	}
 	if !s.now().Before(pl.ExpiresAt) {
 		drop()
-		return LoginResult{}, ErrPendingLoginInvalid
+		return PendingLogin{}, User{}, ErrPendingLoginInvalid
 	}
 	u, err := s.store.UserByID(ctx, pl.UserID)
 	if errors.Is(err, ErrNotFound) {
 		drop()
-		return LoginResult{}, ErrPendingLoginInvalid
+		return PendingLogin{}, User{}, ErrPendingLoginInvalid
 	} else if err != nil {
-		return LoginResult{}, fmt.Errorf("auth: complete login: %w", err)
+		return PendingLogin{}, User{}, fmt.Errorf("auth: complete login: %w", err)
 	}
 	if subtle.ConstantTimeCompare(pl.PasswordStamp, passwordStamp(u.PasswordHash)) != 1 {
 		drop() // the password changed (or was reset) since the password step
-		return LoginResult{}, ErrPendingLoginInvalid
+		return PendingLogin{}, User{}, ErrPendingLoginInvalid
+	}
+	return pl, u, nil
+}
+
+// completePending finishes a pending sign-in whose second factor verify
+// checks and uses up: it returns the method name, or "" for a wrong
+// answer, which is counted against the throttle and answered with wrong.
+func (s *Service) completePending(ctx context.Context, pendingToken, deviceToken string, c Client,
+	verify func(PendingLogin, User) (string, error), wrong error) (LoginResult, error) {
+	pl, u, err := s.livePending(ctx, pendingToken)
+	if err != nil {
+		return LoginResult{}, err
 	}
 	if wait, err := s.blocked(ctx, addressKey(c.IP), ThrottleAddressMax); err != nil {
 		return LoginResult{}, fmt.Errorf("auth: complete login: %w", err)
@@ -644,7 +687,7 @@ func (s *Service) CompleteLogin(ctx context.Context, pendingToken, code string, 
 	} else if wait > 0 {
 		return LoginResult{}, &ThrottledError{RetryAfter: wait}
 	}
-	method, err := s.verifySecondFactor(ctx, u, code, "login", c)
+	method, err := verify(pl, u)
 	if err != nil {
 		return LoginResult{}, err
 	}
@@ -655,9 +698,11 @@ func (s *Service) CompleteLogin(ctx context.Context, pendingToken, code string, 
 			s.addFailure(ctx, deviceKey(pl.DeviceID))
 		}
 		if n, err := s.mfa.store.AddPendingLoginFailure(ctx, pl.ID); err == nil && n >= maxPendingFailures {
-			drop()
+			if err := s.mfa.store.DeletePendingLogin(ctx, pl.ID); err != nil && !errors.Is(err, ErrNotFound) {
+				s.log.ErrorContext(ctx, "pending login not deleted", "err", err)
+			}
 		}
-		return LoginResult{}, ErrInvalidOTP
+		return LoginResult{}, wrong
 	}
 	// Single use: of two completions racing, only the one that deletes
 	// the row goes on.

@@ -79,8 +79,9 @@ type Service struct {
 	// dummyHash is verified when an e-mail is unknown, so that a wrong
 	// e-mail costs as much time as a wrong password.
 	dummyHash string
-	mail      *mailer   // nil until SetMail; see email.go
-	mfa       *mfaSetup // second factors; nil until UseMFA
+	mail      *mailer       // nil until SetMail; see email.go
+	mfa       *mfaSetup     // second factors; nil until UseMFA
+	passkeys  *passkeySetup // WebAuthn; nil until UsePasskeys
 }
 
 // NewService returns a Service. It fails only if cfg.Password is invalid.

@@ -5,8 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/netip"
 	"time"
+
+	"safelight/internal/ratelimit"
 )
 
 // Login throttling. Failures are counted in fixed windows, per account
@@ -55,19 +56,9 @@ func accountKey(email string) string {
 
 func deviceKey(id string) string { return "dev:" + id }
 
-// addressKey groups IPv6 clients by /64, the block one subscriber holds.
-func addressKey(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return "ip:" + ip
-	}
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return "ip:" + p.String()
-	}
-	return "ip:" + a.String()
-}
+// addressKey groups IPv6 clients by /64, the block one subscriber holds
+// (the same subjects as the abuse limits).
+func addressKey(ip string) string { return ratelimit.Address(ip) }
 
 // blocked returns how long key stays refused, or 0.
 func (s *Service) blocked(ctx context.Context, key string, max int) (time.Duration, error) {

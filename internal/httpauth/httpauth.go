@@ -74,6 +74,36 @@ func (c Cookies) Device(r *http.Request) string {
 	return ""
 }
 
+// PendingName names the cookie that carries a pending sign-in's token
+// between the password step and the second factor (a code or a passkey).
+func (c Cookies) PendingName() string {
+	if c.Secure {
+		return "__Host-safelight_pending"
+	}
+	return "safelight_pending"
+}
+
+// SetPending stores a pending sign-in token for as long as it is valid on
+// the server (auth.PendingLoginTTL); the server decides the real end.
+func (c Cookies) SetPending(w http.ResponseWriter, token string) {
+	http.SetCookie(w, c.cookie(c.PendingName(), token, auth.PendingLoginTTL))
+}
+
+// ClearPending removes the pending sign-in cookie.
+func (c Cookies) ClearPending(w http.ResponseWriter) {
+	ck := c.cookie(c.PendingName(), "", 0)
+	ck.MaxAge = -1
+	http.SetCookie(w, ck)
+}
+
+// Pending returns the pending sign-in token the browser sent, or "".
+func (c Cookies) Pending(r *http.Request) string {
+	if ck, err := r.Cookie(c.PendingName()); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
 // Authenticator implements httpx.Authenticator on top of auth.Service.
 type Authenticator struct {
 	Auth    *auth.Service

@@ -105,6 +105,9 @@ type Store interface {
 type LimitedError struct {
 	Rule       string
 	RetryAfter time.Duration
+	// First is set on the first refusal of its window: the moment worth
+	// a security event (later ones in the window are the same story).
+	First bool
 }
 
 func (e *LimitedError) Error() string {
@@ -149,28 +152,17 @@ func (l *Limiter) Rule(name string) Rule { return l.rules[name] }
 // Allow counts one event of rule for subject and refuses it, with a
 // *LimitedError, when it is over the limit.
 func (l *Limiter) Allow(ctx context.Context, rule, subject string) error {
-	r, ok := l.rules[rule]
-	if !ok {
-		return fmt.Errorf("%w %q", ErrUnknownRule, rule)
-	}
-	if r.Max == 0 {
-		return nil
-	}
-	now := l.now()
-	n, start, err := l.store.Hit(ctx, key(rule, subject), now, r.Window)
-	if err != nil {
-		return fmt.Errorf("ratelimit: %s: %w", rule, err)
-	}
-	if n > r.Max {
-		return &LimitedError{Rule: rule, RetryAfter: max(start.Add(r.Window).Sub(now), time.Second)}
-	}
-	return nil
+	return l.apply(ctx, rule, subject, true)
 }
 
 // Check refuses, like Allow, when subject is already over rule's limit,
 // without counting anything. Use it before the work whose failures are
 // counted with Allow (for example, checking a presented credential).
 func (l *Limiter) Check(ctx context.Context, rule, subject string) error {
+	return l.apply(ctx, rule, subject, false)
+}
+
+func (l *Limiter) apply(ctx context.Context, rule, subject string, count bool) error {
 	r, ok := l.rules[rule]
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownRule, rule)
@@ -179,12 +171,20 @@ func (l *Limiter) Check(ctx context.Context, rule, subject string) error {
 		return nil
 	}
 	now := l.now()
-	n, start, err := l.store.Count(ctx, key(rule, subject))
+	var n int
+	var start time.Time
+	var err error
+	if count {
+		n, start, err = l.store.Hit(ctx, key(rule, subject), now, r.Window)
+	} else {
+		n, start, err = l.store.Count(ctx, key(rule, subject))
+		n++ // as if this call were counted
+	}
 	if err != nil {
 		return fmt.Errorf("ratelimit: %s: %w", rule, err)
 	}
-	if end := start.Add(r.Window); n >= r.Max && now.Before(end) {
-		return &LimitedError{Rule: rule, RetryAfter: max(end.Sub(now), time.Second)}
+	if end := start.Add(r.Window); n > r.Max && now.Before(end) {
+		return &LimitedError{Rule: rule, RetryAfter: max(end.Sub(now), time.Second), First: count && n == r.Max+1}
 	}
 	return nil
 }

@@ -54,8 +54,11 @@ func TestLimiter(t *testing.T) {
 		now = now.Add(10 * time.Minute)
 		err := l.Allow(ctx, ratelimit.Signup, a)
 		var le *ratelimit.LimitedError
-		if !errors.As(err, &le) || le.RetryAfter != 50*time.Minute || le.Rule != ratelimit.Signup {
-			t.Fatalf("4th call = %v; want limited for the 50 minutes left", err)
+		if !errors.As(err, &le) || le.RetryAfter != 50*time.Minute || le.Rule != ratelimit.Signup || !le.First {
+			t.Fatalf("4th call = %+v; want the window's first refusal, for the 50 minutes left", err)
+		}
+		if err := l.Allow(ctx, ratelimit.Signup, a); !errors.As(err, &le) || le.First {
+			t.Errorf("5th call = %+v; want limited, not the first refusal", err)
 		}
 		if !strings.Contains(err.Error(), "50 min") {
 			t.Errorf("message = %q", err)

@@ -198,7 +198,8 @@ func TestSchemaParity(t *testing.T) {
 	// Column types: what each SQLite type becomes on PostgreSQL. Columns
 	// holding a Go bool are BOOLEAN there, INTEGER 0/1 on SQLite.
 	pgType := map[string]string{"INTEGER": "bigint", "BIGINT": "bigint", "TEXT": "text", "BLOB": "bytea", "REAL": "double precision"}
-	boolColumns := map[string]bool{"assets.taken_has_offset": true, "library_settings.keep_copyright": true}
+	boolColumns := map[string]bool{"assets.taken_has_offset": true, "library_settings.keep_copyright": true,
+		"passkeys.user_verified": true, "passkeys.backup_eligible": true, "passkeys.backup_state": true}
 	want := map[string]string{}
 	for _, r := range queryStrings(t, lite.read, `SELECT m.name, p.name, p.type, p."notnull" FROM sqlite_schema m
 		JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`) {
@@ -231,7 +232,7 @@ func TestSchemaParity(t *testing.T) {
 	// database's locale.
 	wantC := map[string]bool{}
 	for _, col := range []string{"user_roles.role", "sessions.id", "api_tokens.id", "audit_events.id", "assets.id", "access_events.id",
-		"email_tokens.id", "mail_outbox.id"} {
+		"email_tokens.id", "mail_outbox.id", "passkeys.id"} {
 		wantC[col] = true
 	}
 	gotC := set(queryStrings(t, pg.read, `SELECT table_name || '.' || column_name FROM information_schema.columns

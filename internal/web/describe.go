@@ -113,6 +113,7 @@ var eventLabels = map[audit.Type]string{
 	// Password reset and e-mail verification.
 	audit.PasswordResetRequested: "Password reset link requested",
 	audit.PasswordResetCompleted: "Password reset with an e-mailed link",
+	audit.RateLimited:            "Too many requests from one place: refused for a while",
 	audit.EmailVerified:          "E-mail address confirmed",
 
 	audit.MFAEnrollStarted:         "Two-step sign-in set-up started",

@@ -97,7 +97,7 @@ func TestSentence(t *testing.T) {
 func TestEventLabels(t *testing.T) {
 	types := []audit.Type{audit.UserSignup, audit.UserCreated, audit.LoginSucceeded, audit.LoginFailed,
 		audit.LoginThrottled, audit.Logout, audit.SessionRevoked, audit.TokenCreated, audit.TokenRevoked,
-		audit.InviteCreated, audit.PasswordChanged, audit.ProfileChanged, audit.PasswordRehashed, audit.SignupDuplicate}
+		audit.InviteCreated, audit.PasswordChanged, audit.ProfileChanged, audit.PasswordRehashed, audit.SignupDuplicate, audit.RateLimited}
 	seen := map[string]audit.Type{}
 	for _, typ := range types {
 		l := eventLabel(typ)

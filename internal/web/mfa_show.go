@@ -35,6 +35,9 @@ type mfaData struct {
 	PasswordError string
 	OTPError      string
 
+	PasskeysOn bool           // the instance offers passkeys
+	Passkeys   []auth.Passkey // the account's, oldest first
+
 	RegenerateForm reauthForm // filled in by renderMFA
 	DisableForm    reauthForm
 }
@@ -69,6 +72,11 @@ func (p *Pages) renderMFA(w http.ResponseWriter, r *http.Request, status int, fl
 	}
 	d := mfaData{Enabled: st.TOTPEnabled, Pending: st.TOTPPending, Required: st.Required,
 		MustEnroll: pr.MFAEnrollmentRequired && !st.TOTPEnabled, CodesLeft: st.RecoveryCodesLeft}
+	if d.PasskeysOn = p.opts.Auth.PasskeysEnabled(); d.PasskeysOn {
+		if d.Passkeys, err = p.opts.Auth.Passkeys(ctx, pr.UserID); err != nil {
+			return err
+		}
+	}
 	if edit != nil {
 		edit(&d)
 	}

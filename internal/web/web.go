@@ -191,7 +191,12 @@ type view struct {
 
 // newView starts the view of a page for request r.
 func (p *Pages) newView(r *http.Request, page, title string, data any) view {
+	script := ""
+	if (page == "login" || page == "mfa") && p.opts.Auth.PasskeysEnabled() {
+		script = "passkey.js" // sign in with a passkey; manage passkeys
+	}
 	return view{
+		Script:   script,
 		Title:    title,
 		Page:     page,
 		SignedIn: access.PrincipalFrom(r.Context()) != nil,

@@ -37,6 +37,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"Devices", testDevices},
 		{"LoginFailures", testLoginFailures},
 		{"TOTP", testTOTP}, {"RecoveryCodes", testRecoveryCodes}, {"PendingLogins", testPendingLogins}, // mfa.go
+		{"Passkeys", testPasskeys}, {"WebAuthnCeremonies", testWebAuthnCeremonies}, // passkeys.go
 		{"AuditEvents", testAudit},
 		{"AuditChain", testAuditChain},
 		{"OwnerKeys", testOwnerKeys},
