@@ -73,7 +73,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		retryAfter(w, err)
 		return err
 	}
-	return s.signedIn(w, res)
+	return s.signedIn(w, r, res)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

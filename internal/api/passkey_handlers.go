@@ -219,7 +219,7 @@ func (s *Server) finishPasskeyLogin(w http.ResponseWriter, r *http.Request) erro
 		return loginPasskeyError(w, err)
 	}
 	s.Cookies.ClearPending(w)
-	return s.signedIn(w, res)
+	return s.signedIn(w, r, res)
 }
 
 func (s *Server) beginPasswordless(w http.ResponseWriter, r *http.Request) error {
@@ -242,14 +242,13 @@ func (s *Server) finishPasswordless(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return loginPasskeyError(w, err)
 	}
-	return s.signedIn(w, res)
+	return s.signedIn(w, r, res)
 }
 
 // signedIn sets the cookies of a new session and answers with the user.
-func (s *Server) signedIn(w http.ResponseWriter, res auth.LoginResult) error {
-	s.Cookies.SetSession(w, res.SessionToken)
-	if res.DeviceToken != "" {
-		s.Cookies.SetDevice(w, res.DeviceToken)
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, res auth.LoginResult) error {
+	if err := s.Cookies.SignedIn(w, r, s.Auth, res, client(r)); err != nil {
+		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, toUserJSON(res.User))
 }

@@ -277,6 +277,28 @@ func (s *Service) Logout(ctx context.Context, p *access.Principal, c Client) err
 	return nil
 }
 
+// EndReplacedSession ends the session whose token a browser still held
+// when it signed in again: signing in issues a new session and ends the
+// old one (ASVS V7.2.4), whoever it belonged to. An unknown or expired
+// token is nothing to end.
+func (s *Service) EndReplacedSession(ctx context.Context, token string, c Client) error {
+	if !strings.HasPrefix(token, sessionPrefix) {
+		return nil
+	}
+	ss, err := s.store.SessionByHash(ctx, hashSecret(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("auth: end replaced session: %w", err)
+	}
+	if err := s.store.DeleteSession(ctx, ss.UserID, ss.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("auth: end replaced session: %w", err)
+	}
+	s.record(ctx, audit.Event{Type: audit.Logout, ActorID: ss.UserID, SubjectID: ss.UserID, IP: c.IP, UserAgent: c.UserAgent,
+		Details: map[string]string{"session_id": ss.ID, "reason": "signed in again"}})
+	return nil
+}
+
 // Sessions lists the user's sessions, most recently used first.
 func (s *Service) Sessions(ctx context.Context, userID string) ([]Session, error) {
 	ss, err := s.store.SessionsOf(ctx, userID)

@@ -54,6 +54,31 @@ func (c Cookies) SetSession(w http.ResponseWriter, token string) {
 	http.SetCookie(w, c.cookie(c.SessionName(), token, c.SessionMaxAge))
 }
 
+// Session returns the session token the browser sent, or "".
+func (c Cookies) Session(r *http.Request) string {
+	if ck, err := r.Cookie(c.SessionName()); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// SignedIn puts the new session of a completed sign-in in the browser and
+// ends the session the browser brought along, if any: one browser, one
+// session (ASVS V7.2.4). Failing to end the old one does not undo the
+// sign-in; it is logged by the caller's error path only if it matters.
+func (c Cookies) SignedIn(w http.ResponseWriter, r *http.Request, svc *auth.Service, res auth.LoginResult, cl auth.Client) error {
+	if old := c.Session(r); old != "" && old != res.SessionToken {
+		if err := svc.EndReplacedSession(r.Context(), old, cl); err != nil {
+			return err
+		}
+	}
+	c.SetSession(w, res.SessionToken)
+	if res.DeviceToken != "" {
+		c.SetDevice(w, res.DeviceToken)
+	}
+	return nil
+}
+
 // ClearSession removes the session cookie.
 func (c Cookies) ClearSession(w http.ResponseWriter) {
 	ck := c.cookie(c.SessionName(), "", 0)

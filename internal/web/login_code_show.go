@@ -7,8 +7,9 @@ import (
 
 // loginCodeData is what the second step of signing in shows.
 type loginCodeData struct {
-	Next  string // a safe local path, or ""
-	Error string // wrong code, throttled
+	Next    string // a safe local path, or ""
+	Error   string // wrong code, throttled
+	Passkey bool   // the account has passkeys: offer "Use a passkey"
 }
 
 // The pending sign-in cookie is httpauth's, shared with the API's
@@ -30,7 +31,7 @@ func (p *Pages) showLoginCode(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, loginPath(next), http.StatusSeeOther)
 		return nil
 	}
-	return p.render(w, http.StatusOK, "login_code", p.newView(r, "login", "Two-step sign-in", loginCodeData{Next: next}))
+	return p.render(w, http.StatusOK, "login_code", p.newView(r, "login", "Two-step sign-in", loginCodeData{Next: next, Passkey: r.URL.Query().Get("passkey") == "1"}))
 }
 
 // loginPath is the sign-in page, keeping next.

@@ -18,7 +18,7 @@ func (p *Pages) submitLoginCode(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	d := loginCodeData{Next: safeNext(r.PostFormValue("next"))}
+	d := loginCodeData{Next: safeNext(r.PostFormValue("next")), Passkey: r.PostFormValue("passkey") == "1"}
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	if code == "" {
 		d.Error = "Enter the code from your authenticator app, or a recovery code."
@@ -42,9 +42,8 @@ func (p *Pages) submitLoginCode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.clearPending(w)
-	p.opts.Cookies.SetSession(w, res.SessionToken)
-	if res.DeviceToken != "" {
-		p.opts.Cookies.SetDevice(w, res.DeviceToken)
+	if err := p.opts.Cookies.SignedIn(w, r, p.opts.Auth, res, client(r)); err != nil {
+		return err
 	}
 	http.Redirect(w, r, nextOr(d.Next), http.StatusSeeOther)
 	return nil

@@ -44,9 +44,19 @@ func (p *Pages) submitLogin(w http.ResponseWriter, r *http.Request) error {
 		// The password was right; the code comes on its own page. The
 		// half-signed-in state lives on the server (see auth.PendingLogin).
 		p.setPending(w, mfa.PendingToken)
-		to := "/login/code"
+		// Whether to offer "Use a passkey" rides along in the URL: it only
+		// decides what the page shows; the pending sign-in decides what
+		// may finish it.
+		q := url.Values{}
 		if d.Next != "" {
-			to += "?next=" + url.QueryEscape(d.Next)
+			q.Set("next", d.Next)
+		}
+		if mfa.Passkey {
+			q.Set("passkey", "1")
+		}
+		to := "/login/code"
+		if len(q) > 0 {
+			to += "?" + q.Encode()
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
@@ -60,9 +70,8 @@ func (p *Pages) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	p.opts.Cookies.SetSession(w, res.SessionToken)
-	if res.DeviceToken != "" {
-		p.opts.Cookies.SetDevice(w, res.DeviceToken)
+	if err := p.opts.Cookies.SignedIn(w, r, p.opts.Auth, res, client(r)); err != nil {
+		return err
 	}
 	http.Redirect(w, r, nextOr(d.Next), http.StatusSeeOther)
 	return nil

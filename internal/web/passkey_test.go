@@ -62,7 +62,12 @@ func TestPasskeyPages(t *testing.T) {
 	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/login/code") {
 		t.Fatalf("POST /login = %d %s; want 303 to the code step", r.status, r.location())
 	}
-	wantContains(t, b2.get("/login/code"), "Use a passkey", "data-passkey-second", "/static/passkey.js")
+	if !strings.Contains(r.location(), "passkey=1") {
+		t.Errorf("code step for an account with passkeys = %s; want it to offer them", r.location())
+	}
+	wantContains(t, b2.get(r.location()), "Use a passkey", "data-passkey-second", "/static/passkey.js")
+	// The button is offered only where the account has passkeys.
+	wantNotContains(t, b2.get("/login/code"), "Use a passkey")
 	begin, opts = apiJSON(t, b2, "/api/v1/auth/login/passkey/begin", nil, 200)
 	answer, err := a.Get([]byte(begin.body), c)
 	if err != nil {
