@@ -1,11 +1,9 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
-	"safelight/internal/audit"
-
+	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/ratelimit"
 )
@@ -28,13 +26,9 @@ func (s *Server) limitByAddress(rule string, h httpx.HandlerFunc) httpx.HandlerF
 // recordLimited records the first refusal of a limit window as a security
 // event (the account's, when one is known).
 func (s *Server) recordLimited(r *http.Request, userID string, err error) {
-	var le *ratelimit.LimitedError
-	if s.Audit == nil || !errors.As(err, &le) || !le.First {
-		return
+	if e, first := httpauth.LimitedEvent(err, userID, client(r)); first && s.Audit != nil {
+		s.Audit.Record(r.Context(), e)
 	}
-	c := client(r)
-	s.Audit.Record(r.Context(), audit.Event{Type: audit.RateLimited, ActorID: userID, SubjectID: userID,
-		IP: c.IP, UserAgent: c.UserAgent, Details: map[string]string{"rule": le.Rule}})
 }
 
 // limitByAccount is limitByAddress per signed-in account.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"safelight/internal/access"
+	"safelight/internal/audit"
 	"safelight/internal/auth"
 	"safelight/internal/ratelimit"
 )
@@ -183,4 +184,17 @@ func orAnonymous(p *access.Principal, err error) (*access.Principal, error) {
 // ClientOf describes r's origin for sessions and audit events.
 func ClientOf(r *http.Request, ip string) auth.Client {
 	return auth.Client{IP: ip, UserAgent: r.UserAgent()}
+}
+
+// LimitedEvent is the security event for err when it is the first refusal
+// of a rate-limit window (ratelimit.LimitedError.First); later refusals in
+// the window, and other errors, give none. userID is the account the limit
+// counted, or "" for a per-address limit.
+func LimitedEvent(err error, userID string, c auth.Client) (audit.Event, bool) {
+	var le *ratelimit.LimitedError
+	if !errors.As(err, &le) || !le.First {
+		return audit.Event{}, false
+	}
+	return audit.Event{Type: audit.RateLimited, ActorID: userID, SubjectID: userID, IP: c.IP, UserAgent: c.UserAgent,
+		Details: map[string]string{"rule": le.Rule}}, true
 }

@@ -2,8 +2,6 @@ package ratelimit_test
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,22 +9,9 @@ import (
 	"time"
 
 	"safelight/internal/ratelimit"
-	"safelight/internal/sqlstore"
+	"safelight/internal/sqlstore/storetest"
 	"safelight/internal/testsvc"
 )
-
-func open(t *testing.T, dsn string) *sqlstore.Store {
-	t.Helper()
-	s, err := sqlstore.Open(t.Context(), dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // engines runs fn on a fresh SQLite store and, when configured, a fresh
 // PostgreSQL one: the counters must hold across replicas.
@@ -37,7 +22,7 @@ func engines(t *testing.T, fn func(t *testing.T, dsn string)) {
 
 func TestLimiter(t *testing.T) {
 	engines(t, func(t *testing.T, dsn string) {
-		st := open(t, dsn)
+		st := storetest.Open(t, dsn)
 		now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 		l := ratelimit.New(st, map[string]ratelimit.Rule{
 			ratelimit.Signup: {Max: 3, Window: time.Hour},
@@ -92,7 +77,7 @@ func TestLimiter(t *testing.T) {
 func TestLimiterConcurrent(t *testing.T) {
 	engines(t, func(t *testing.T, dsn string) {
 		rules := map[string]ratelimit.Rule{ratelimit.Login: {Max: 25, Window: time.Hour}}
-		replicas := []*ratelimit.Limiter{ratelimit.New(open(t, dsn), rules), ratelimit.New(open(t, dsn), rules)}
+		replicas := []*ratelimit.Limiter{ratelimit.New(storetest.Open(t, dsn), rules), ratelimit.New(storetest.Open(t, dsn), rules)}
 		var mu sync.Mutex
 		allowed := 0
 		var wg sync.WaitGroup

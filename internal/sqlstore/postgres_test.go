@@ -19,25 +19,12 @@ import (
 	"safelight/internal/testsvc"
 )
 
-func openPostgres(t *testing.T, dsn string) *sqlstore.Store {
-	t.Helper()
-	s, err := sqlstore.Open(t.Context(), dsn, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func TestPostgres(t *testing.T) {
 	if os.Getenv(testsvc.PostgresEnv) == "" {
 		testsvc.Postgres(t) // skips, saying what to set
 	}
 	storetest.Test(t, func(t *testing.T) *sqlstore.Store {
-		return openPostgres(t, testsvc.Postgres(t))
+		return storetest.Open(t, testsvc.Postgres(t))
 	})
 }
 
@@ -51,7 +38,7 @@ func TestPostgresMigrateConcurrently(t *testing.T) {
 }
 
 func TestPostgresSQLiteOnlyFeatures(t *testing.T) {
-	s := openPostgres(t, testsvc.Postgres(t))
+	s := storetest.Open(t, testsvc.Postgres(t))
 	if got := s.Dialect(); got != "postgres" {
 		t.Errorf("Dialect() = %q; want postgres", got)
 	}
@@ -189,7 +176,7 @@ func TestPostgresUnavailable(t *testing.T) {
 	p := startProxy(t, target.Host)
 	via := *target
 	via.Host = p.addr
-	s := openPostgres(t, via.String())
+	s := storetest.Open(t, via.String())
 	ctx := t.Context()
 	u, err := s.CreateUser(ctx, auth.NewUser{User: auth.User{ID: sqlstore.NewID(), Email: "a@example.com", Name: "A", PasswordHash: "h"}})
 	if err != nil {

@@ -14,15 +14,7 @@ import (
 
 func openSQLite(t *testing.T, path string) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.Open(t.Context(), "sqlite:"+path, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return storetest.Open(t, "sqlite:"+path)
 }
 
 func TestSQLite(t *testing.T) {

@@ -1,11 +1,9 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
-	"safelight/internal/audit"
-
+	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/ratelimit"
 )
@@ -17,11 +15,8 @@ func (p *Pages) limitByAddress(rule string, h httpx.HandlerFunc) httpx.HandlerFu
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if p.opts.Limits != nil {
 			if err := p.opts.Limits.Allow(r.Context(), rule, ratelimit.Address(httpx.ClientIP(r))); err != nil {
-				var le *ratelimit.LimitedError
-				if p.opts.Audit != nil && errors.As(err, &le) && le.First {
-					c := client(r)
-					p.opts.Audit.Record(r.Context(), audit.Event{Type: audit.RateLimited, IP: c.IP, UserAgent: c.UserAgent,
-						Details: map[string]string{"rule": le.Rule}})
+				if e, first := httpauth.LimitedEvent(err, "", client(r)); first && p.opts.Audit != nil {
+					p.opts.Audit.Record(r.Context(), e)
 				}
 				return err
 			}

@@ -193,7 +193,7 @@ func AuditChain(t *testing.T, newDSN func(t *testing.T) string) {
 	for _, tt := range tamper {
 		t.Run("Tamper"+tt.name, func(t *testing.T) {
 			dsn := newDSN(t)
-			s := openDSN(t, dsn)
+			s := Open(t, dsn)
 			signer := newSigner(t)
 			for i := 1; i <= 10; i++ {
 				if err := s.AppendAuditEvent(t.Context(), chainEvent(i)); err != nil {
@@ -219,7 +219,7 @@ func AuditChain(t *testing.T, newDSN func(t *testing.T) string) {
 // as two replicas (or two processes on one SQLite file) do.
 func testAuditTwoHandles(t *testing.T, dsn string) {
 	ctx := t.Context()
-	a, b := openDSN(t, dsn), openDSN(t, dsn)
+	a, b := Open(t, dsn), Open(t, dsn)
 	const writers, each = 4, 20
 	var wg sync.WaitGroup
 	for w := range 2 * writers {
@@ -249,7 +249,10 @@ func testAuditTwoHandles(t *testing.T, dsn string) {
 	}
 }
 
-func openDSN(t *testing.T, dsn string) *sqlstore.Store {
+// Open opens the database at dsn ("sqlite:PATH" or a PostgreSQL URL),
+// migrates it and closes it when the test ends: the one way tests of any
+// package get a store.
+func Open(t *testing.T, dsn string) *sqlstore.Store {
 	t.Helper()
 	s, err := sqlstore.Open(t.Context(), dsn, slog.New(slog.DiscardHandler))
 	if err != nil {
