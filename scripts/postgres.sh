@@ -20,10 +20,12 @@ if [[ -z "${ver:-}" ]]; then
 fi
 if [[ "$status" != online* ]]; then
   echo "postgres: starting cluster $ver/$cluster" >&2
-  if [[ $(id -u) -eq 0 ]]; then pg_ctlcluster "$ver" "$cluster" start; else sudo pg_ctlcluster "$ver" "$cluster" start; fi
+  # pg_ctlcluster talks on stdout ("Removed stale pid file."); only the URL
+  # may reach stdout, because the caller captures it.
+  if [[ $(id -u) -eq 0 ]]; then pg_ctlcluster "$ver" "$cluster" start >&2; else sudo pg_ctlcluster "$ver" "$cluster" start >&2; fi
 fi
 for _ in $(seq 50); do
-  as_postgres pg_isready -q -p "$port" && break
+  as_postgres pg_isready -q -p "$port" >&2 && break
   sleep 0.2
 done
 

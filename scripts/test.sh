@@ -26,6 +26,9 @@ go vet ./...
 
 echo "== services: PostgreSQL and S3 (SeaweedFS)"
 SAFELIGHT_TEST_POSTGRES=${SAFELIGHT_TEST_POSTGRES:-$(scripts/postgres.sh)}
+if [[ "$SAFELIGHT_TEST_POSTGRES" != postgres://* || "$SAFELIGHT_TEST_POSTGRES" == *$'\n'* ]]; then
+  echo "SAFELIGHT_TEST_POSTGRES is not a single postgres:// URL: $SAFELIGHT_TEST_POSTGRES" >&2; exit 1
+fi
 export SAFELIGHT_TEST_POSTGRES
 if [[ -z "${SAFELIGHT_TEST_S3:-}" ]]; then
   SAFELIGHT_TEST_S3=$(scripts/s3.sh start)
