@@ -61,6 +61,8 @@ type Policy struct {
 	role   Role
 	// beforeMFA lets in callers who still have to enrol a second factor.
 	beforeMFA bool
+	// sessionOnly refuses callers who present a personal access token.
+	sessionOnly bool
 }
 
 // The policies routes can declare.
@@ -78,6 +80,15 @@ var (
 	// caller's own profile, and signing out. Every other non-public route
 	// refuses such a caller (EnrollMFA).
 	MFAEnrolment = Policy{name: "authenticated:mfa-enrolment", beforeMFA: true}
+	// AccountSecurity routes change how an account signs in (password,
+	// second factors, sessions, personal access tokens). They need a
+	// signed-in session: a personal access token, which proves only that
+	// its bearer holds it, cannot create tokens or change factors, so a
+	// leaked token cannot be turned into lasting control of the account.
+	AccountSecurity = Policy{name: "session:account-security", sessionOnly: true}
+	// MFASetup is AccountSecurity for adding a second factor, which also
+	// serves callers who must enrol one first.
+	MFASetup = Policy{name: "session:mfa-enrolment", sessionOnly: true, beforeMFA: true}
 )
 
 // Name returns the policy's name, for route listings and logs.
@@ -97,6 +108,7 @@ const (
 	Unauthenticated          // no (valid) credentials: answer 401 or send to sign-in
 	Hidden                   // signed in but not allowed: answer 404
 	EnrollMFA                // signed in, but must enrol a second factor first: answer 403 / send to enrolment
+	SessionRequired          // signed in with a token where a session is needed: answer 403
 )
 
 // Check decides whether caller p (nil when anonymous) may use a route
@@ -113,6 +125,8 @@ func Check(pol Policy, p *Principal) Decision {
 		return Hidden
 	case p.MFAEnrollmentRequired && !pol.beforeMFA:
 		return EnrollMFA
+	case pol.sessionOnly && p.Via != ViaSession:
+		return SessionRequired
 	}
 	return Allow
 }

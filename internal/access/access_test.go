@@ -5,6 +5,9 @@ import "testing"
 func TestCheck(t *testing.T) {
 	user := &Principal{UserID: "u1"}
 	admin := &Principal{UserID: "a1", Roles: []Role{RoleAdmin}}
+	browser := &Principal{UserID: "u1", Via: ViaSession, SessionID: "s1"}
+	script := &Principal{UserID: "u1", Via: ViaToken, TokenID: "t1"}
+	enrolling := &Principal{UserID: "u1", Via: ViaSession, SessionID: "s1", MFAEnrollmentRequired: true}
 	tests := []struct {
 		name string
 		pol  Policy
@@ -19,6 +22,13 @@ func TestCheck(t *testing.T) {
 		{"admin anonymous", Admin, nil, Unauthenticated},
 		{"admin as user is hidden", Admin, user, Hidden},
 		{"admin as admin", Admin, admin, Allow},
+		{"account security with a session", AccountSecurity, browser, Allow},
+		{"account security with a token", AccountSecurity, script, SessionRequired},
+		{"account security anonymous", AccountSecurity, nil, Unauthenticated},
+		{"account security before enrolment", AccountSecurity, enrolling, EnrollMFA},
+		{"mfa setup before enrolment", MFASetup, enrolling, Allow},
+		{"mfa setup with a token", MFASetup, script, SessionRequired},
+		{"authenticated with a token", Authenticated, script, Allow},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

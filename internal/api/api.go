@@ -63,18 +63,20 @@ func (s *Server) Register(rt *httpx.Router) {
 	rt.API("POST /api/v1/auth/verify-email", access.Public, s.verifyEmail)
 	rt.API("POST /api/v1/me/verify-email/resend", access.Authenticated, s.resendVerification)
 	rt.API("GET /api/v1/admin/outbox", access.Admin, s.listOutbox)
+	s.registerAdmin(rt)
 	rt.API("POST /api/v1/auth/logout", access.MFAEnrolment, s.logout)
 
 	rt.API("GET /api/v1/me", access.MFAEnrolment, s.me)
 	rt.API("PATCH /api/v1/me", access.Authenticated, s.updateMe)
-	rt.API("POST /api/v1/me/password", access.Authenticated, s.changePassword)
+	rt.API("POST /api/v1/me/password", access.AccountSecurity, s.changePassword)
 	rt.API("GET /api/v1/me/sessions", access.Authenticated, s.listSessions)
-	rt.API("DELETE /api/v1/me/sessions/{id}", access.Authenticated, s.revokeSession)
+	rt.API("DELETE /api/v1/me/sessions", access.AccountSecurity, s.revokeOtherSessions)
+	rt.API("DELETE /api/v1/me/sessions/{id}", access.AccountSecurity, s.revokeSession)
 	rt.API("GET /api/v1/me/security-events", access.Authenticated, s.securityEvents)
 	s.registerMFA(rt)
 	s.registerPasskeys(rt)
 
-	rt.API("POST /api/v1/tokens", access.Authenticated, s.createToken)
+	rt.API("POST /api/v1/tokens", access.AccountSecurity, s.createToken)
 	rt.API("GET /api/v1/tokens", access.Authenticated, s.listTokens)
 	rt.API("DELETE /api/v1/tokens/{id}", access.Authenticated, s.revokeToken)
 
@@ -136,7 +138,8 @@ func authError(err error) error {
 		return httpx.BadRequest(err)
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return &httpx.Error{Status: http.StatusUnauthorized, Message: err.Error(), Cause: err}
-	case errors.Is(err, auth.ErrSignupClosed), errors.Is(err, auth.ErrInviteRequired), errors.Is(err, auth.ErrWrongPassword):
+	case errors.Is(err, auth.ErrSignupClosed), errors.Is(err, auth.ErrInviteRequired), errors.Is(err, auth.ErrWrongPassword),
+		errors.Is(err, auth.ErrAccountDisabled):
 		return &httpx.Error{Status: http.StatusForbidden, Message: err.Error(), Cause: err}
 	case errors.Is(err, auth.ErrNotFound):
 		return httpx.NotFound()

@@ -9,9 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"safelight/internal/audit"
+	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
 	"safelight/internal/media"
+	"safelight/internal/ratelimit"
 )
 
 // multipartSlack is what multipart framing may add to the file itself.
@@ -127,28 +130,67 @@ func libraryError(err error) error {
 	return err
 }
 
+// refusalReason names, for the security log, why the client's input was
+// refused; "" for an error that is not the client's (ours: log it, do not
+// count it against them).
+func refusalReason(err error) string {
+	var tl *library.TooLargeError
+	var mbe *http.MaxBytesError
+	var re *media.RefusedError
+	switch {
+	case errors.As(err, &tl), errors.As(err, &mbe):
+		return "too_large"
+	case errors.Is(err, media.ErrTooManyPixels):
+		return "too_many_pixels"
+	case errors.Is(err, media.ErrUndecodable):
+		return "undecodable"
+	case errors.As(err, &re):
+		return "unsupported_type"
+	case errors.Is(err, library.ErrEmpty):
+		return "empty"
+	case errors.Is(err, library.ErrNoFile):
+		return "no_file"
+	}
+	return ""
+}
+
+// refuseUpload records an upload refused for the client's input
+// (audit.UploadRefused: reason, and the size the request announced; once
+// per account and httpauth.EventWindow) and returns answer.
+func (s *Server) refuseUpload(r *http.Request, reason string, answer error) error {
+	uid := principal(r).UserID
+	c := client(r)
+	d := map[string]string{"reason": reason}
+	if r.ContentLength >= 0 {
+		d["size"] = strconv.FormatInt(r.ContentLength, 10)
+	}
+	httpauth.SecurityEvents{Audit: s.Audit, Limits: s.Limits}.Record(r.Context(), ratelimit.Account(uid),
+		audit.Event{Type: audit.UploadRefused, ActorID: uid, SubjectID: uid, IP: c.IP, UserAgent: c.UserAgent, Details: d})
+	return answer
+}
+
 func (s *Server) uploadAsset(w http.ResponseWriter, r *http.Request) error {
 	limit := s.Library.Config().MaxUploadBytes
 	if r.ContentLength > limit+multipartSlack {
 		// Refused before reading a byte of the body.
-		return libraryError(&library.TooLargeError{Limit: limit})
+		return s.refuseUpload(r, "too_large", libraryError(&library.TooLargeError{Limit: limit}))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return httpx.Errorf(http.StatusBadRequest, `send multipart/form-data with the image in the field "file"`)
+		return s.refuseUpload(r, "not_multipart", httpx.Errorf(http.StatusBadRequest, `send multipart/form-data with the image in the field "file"`))
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return libraryError(library.ErrNoFile)
+			return s.refuseUpload(r, "no_file", libraryError(library.ErrNoFile))
 		}
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				return libraryError(&library.TooLargeError{Limit: limit})
+				return s.refuseUpload(r, "too_large", libraryError(&library.TooLargeError{Limit: limit}))
 			}
-			return httpx.Errorf(http.StatusBadRequest, "malformed multipart body")
+			return s.refuseUpload(r, "malformed_multipart", httpx.Errorf(http.StatusBadRequest, "malformed multipart body"))
 		}
 		if part.FormName() != "file" {
 			part.Close()
@@ -161,10 +203,14 @@ func (s *Server) uploadAsset(w http.ResponseWriter, r *http.Request) error {
 			if errors.As(err, &mbe) {
 				err = &library.TooLargeError{Limit: limit}
 			}
+			reason := refusalReason(err)
 			err = libraryError(err)
 			var he *httpx.Error
 			if errors.As(err, &he) && he.Status < 500 {
 				s.observeUpload("refused", 0)
+				if reason != "" {
+					return s.refuseUpload(r, reason, err)
+				}
 			} else {
 				s.observeUpload("failed", 0)
 			}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -112,9 +113,11 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
-		Current string `json:"current_password"`
-		New     string `json:"new_password"`
-		OTP     string `json:"otp"` // needed when MFA is on
+		Current    string          `json:"current_password"`
+		New        string          `json:"new_password"`
+		OTP        string          `json:"otp"`        // needed when TOTP is on
+		Handle     string          `json:"handle"`     // with credential: a passkey assertion, needed
+		Credential json.RawMessage `json:"credential"` // when passkeys are the only second factor
 	}
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return err
@@ -122,7 +125,8 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := required("current_password", req.Current, "new_password", req.New); err != nil {
 		return err
 	}
-	if err := s.Auth.ChangePasswordWithCode(r.Context(), principal(r), req.Current, req.New, req.OTP, client(r)); err != nil {
+	reauth := auth.Reauth{Password: req.Current, Code: req.OTP, PasskeyHandle: req.Handle, PasskeyAssertion: req.Credential}
+	if err := s.Auth.ChangePassword(r.Context(), principal(r), reauth, req.New, client(r)); err != nil {
 		return reauthError(w, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -153,16 +157,39 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
+// revokeSession ends one session: the caller's own (signing out) without
+// more, another after re-authentication with one factor ({"password"} or
+// a passkey assertion).
 func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	if err := s.Auth.RevokeSession(r.Context(), p.UserID, r.PathValue("id"), client(r)); err != nil {
+	req, err := decodeOptionalReauth(w, r)
+	if err != nil {
+		return err
+	}
+	if err := s.Auth.RevokeSession(r.Context(), p, r.PathValue("id"), req.reauth(), client(r)); errors.Is(err, auth.ErrNotFound) {
 		return authError(err)
+	} else if err != nil {
+		return reauthError(w, err)
 	}
 	if r.PathValue("id") == p.SessionID {
 		s.Cookies.ClearSession(w)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// revokeOtherSessions signs out everywhere but here, after
+// re-authentication with one factor.
+func (s *Server) revokeOtherSessions(w http.ResponseWriter, r *http.Request) error {
+	req, err := decodeOptionalReauth(w, r)
+	if err != nil {
+		return err
+	}
+	n, err := s.Auth.RevokeOtherSessions(r.Context(), principal(r), req.reauth(), client(r))
+	if err != nil {
+		return reauthError(w, err)
+	}
+	return httpx.WriteJSON(w, http.StatusOK, map[string]int{"ended": n})
 }
 
 type eventJSON struct {
@@ -204,16 +231,19 @@ func toTokenJSON(t auth.Token) tokenJSON {
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Name string `json:"name"`
+		reauthRequest
 	}
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if err := required("name", req.Name); err != nil {
+	if err := required("name", req.Name, "password", req.Password); err != nil {
 		return err
 	}
-	t, secret, err := s.Auth.CreateToken(r.Context(), principal(r).UserID, req.Name, client(r))
-	if err != nil {
+	t, secret, err := s.Auth.CreateToken(r.Context(), principal(r), req.Name, req.reauth(), client(r))
+	if errors.Is(err, auth.ErrInvalidTokenName) {
 		return authError(err)
+	} else if err != nil {
+		return reauthError(w, err)
 	}
 	j := toTokenJSON(t)
 	j.Token = secret

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -10,14 +11,14 @@ import (
 )
 
 // registerMFA adds the second-factor routes. Enrolment is open to callers
-// who must enrol before anything else (access.MFAEnrolment); turning MFA
-// off and new recovery codes need MFA on, so they are ordinary routes.
+// who must enrol before anything else (access.MFASetup); every change
+// needs a signed-in session, never a personal access token.
 func (s *Server) registerMFA(rt *httpx.Router) {
 	rt.API("GET /api/v1/me/mfa", access.MFAEnrolment, s.mfaStatus)
-	rt.API("POST /api/v1/me/mfa/totp", access.MFAEnrolment, s.beginTOTP)
-	rt.API("POST /api/v1/me/mfa/totp/confirm", access.MFAEnrolment, s.confirmTOTP)
-	rt.API("DELETE /api/v1/me/mfa/totp", access.Authenticated, s.disableTOTP)
-	rt.API("POST /api/v1/me/mfa/recovery-codes", access.Authenticated, s.regenerateRecoveryCodes)
+	rt.API("POST /api/v1/me/mfa/totp", access.MFASetup, s.beginTOTP)
+	rt.API("POST /api/v1/me/mfa/totp/confirm", access.MFASetup, s.confirmTOTP)
+	rt.API("DELETE /api/v1/me/mfa/totp", access.AccountSecurity, s.disableTOTP)
+	rt.API("POST /api/v1/me/mfa/recovery-codes", access.AccountSecurity, s.regenerateRecoveryCodes)
 }
 
 // mfaError maps the second-factor errors of package auth to answers;
@@ -58,9 +59,16 @@ func (s *Server) mfaStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) beginTOTP(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.Auth.BeginTOTP(r.Context(), principal(r), client(r))
+	var req reauthRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := required("password", req.Password); err != nil {
+		return err
+	}
+	e, err := s.Auth.BeginTOTP(r.Context(), principal(r), req.reauth(), client(r))
 	if err != nil {
-		return mfaError(err)
+		return reauthError(w, err)
 	}
 	return httpx.WriteJSON(w, http.StatusCreated, map[string]string{"secret": e.Secret, "otpauth_url": e.URL})
 }
@@ -85,18 +93,43 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
 }
 
-// reauthRequest is the re-authentication a sensitive change asks for.
+// reauthRequest is the re-authentication a sensitive change asks for
+// (see auth.Reauth): the current password, and the current second
+// factor — a code when TOTP is on, or else a passkey assertion (handle
+// from POST /api/v1/me/passkeys/reauth/begin, and the credential).
 type reauthRequest struct {
-	Password string `json:"password"`
-	Code     string `json:"code"`
+	Password   string          `json:"password"`
+	Code       string          `json:"code"`
+	Handle     string          `json:"handle"`
+	Credential json.RawMessage `json:"credential"`
+}
+
+func (q reauthRequest) reauth() auth.Reauth {
+	return auth.Reauth{Password: q.Password, Code: q.Code, PasskeyHandle: q.Handle, PasskeyAssertion: q.Credential}
+}
+
+// decodeOptionalReauth reads a reauthRequest body, or none.
+func decodeOptionalReauth(w http.ResponseWriter, r *http.Request) (reauthRequest, error) {
+	var req reauthRequest
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return req, nil
+	}
+	return req, httpx.DecodeJSON(w, r, &req)
 }
 
 // reauthError answers a failed re-authentication of a signed-in caller:
-// 403, never 401, which clients read as "signed out".
+// 403, never 401, which clients read as "signed out". mfa_required or
+// passkey_required say which second factor to bring.
 func reauthError(w http.ResponseWriter, err error) error {
 	switch {
 	case errors.Is(err, auth.ErrMFARequired), errors.Is(err, auth.ErrInvalidOTP):
 		return &httpx.Error{Status: http.StatusForbidden, Message: err.Error(), Cause: err, Fields: map[string]any{"mfa_required": true}}
+	case errors.Is(err, auth.ErrPasskeyRequired), errors.Is(err, auth.ErrPasskeyInvalid):
+		return &httpx.Error{Status: http.StatusForbidden, Message: err.Error(), Cause: err, Fields: map[string]any{"passkey_required": true}}
+	case errors.Is(err, auth.ErrReauthRequired):
+		return &httpx.Error{Status: http.StatusForbidden, Message: err.Error(), Cause: err, Fields: map[string]any{"password_required": true}}
+	case errors.Is(err, auth.ErrSessionRequired):
+		return &httpx.Error{Status: http.StatusForbidden, Message: err.Error(), Cause: err, Fields: map[string]any{"session_required": true}}
 	}
 	err = mfaError(err)
 	retryAfter(w, err)

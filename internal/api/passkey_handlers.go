@@ -14,15 +14,15 @@ import (
 
 // registerPasskeys adds the passkey routes. Registering one is open to
 // callers who must enrol before anything else, since a passkey is a
-// second factor; renaming and removing are ordinary routes. The sign-in
+// second factor; every change needs a signed-in session. The sign-in
 // routes are public and share the sign-in rate limit.
 func (s *Server) registerPasskeys(rt *httpx.Router) {
 	rt.API("GET /api/v1/me/passkeys", access.MFAEnrolment, s.listPasskeys)
-	rt.API("POST /api/v1/me/passkeys/register/begin", access.MFAEnrolment, s.beginPasskeyRegistration)
-	rt.API("POST /api/v1/me/passkeys/register/finish", access.MFAEnrolment, s.finishPasskeyRegistration)
-	rt.API("PATCH /api/v1/me/passkeys/{id}", access.Authenticated, s.renamePasskey)
-	rt.API("DELETE /api/v1/me/passkeys/{id}", access.Authenticated, s.removePasskey)
-	rt.API("POST /api/v1/me/passkeys/reauth/begin", access.Authenticated, s.beginPasskeyReauth)
+	rt.API("POST /api/v1/me/passkeys/register/begin", access.MFASetup, s.beginPasskeyRegistration)
+	rt.API("POST /api/v1/me/passkeys/register/finish", access.MFASetup, s.finishPasskeyRegistration)
+	rt.API("PATCH /api/v1/me/passkeys/{id}", access.AccountSecurity, s.renamePasskey)
+	rt.API("DELETE /api/v1/me/passkeys/{id}", access.AccountSecurity, s.removePasskey)
+	rt.API("POST /api/v1/me/passkeys/reauth/begin", access.AccountSecurity, s.beginPasskeyReauth)
 
 	rt.API("POST /api/v1/auth/login/passkey/begin", access.Public, s.limitByAddress(ratelimit.Login, s.beginPasskeyLogin))
 	rt.API("POST /api/v1/auth/login/passkey/finish", access.Public, s.limitByAddress(ratelimit.Login, s.finishPasskeyLogin))
@@ -112,9 +112,20 @@ func (s *Server) listPasskeys(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) beginPasskeyRegistration(w http.ResponseWriter, r *http.Request) error {
-	o, err := s.Auth.BeginPasskeyRegistration(r.Context(), principal(r))
-	if err != nil {
+	var req reauthRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := required("password", req.Password); err != nil {
+		return err
+	}
+	o, err := s.Auth.BeginPasskeyRegistration(r.Context(), principal(r), req.reauth(), client(r))
+	switch {
+	case err == nil:
+	case errors.Is(err, auth.ErrPasskeysNotConfigured), errors.Is(err, auth.ErrTooManyPasskeys):
 		return passkeyError(err)
+	default:
+		return reauthError(w, err)
 	}
 	return s.writeCeremony(w, o)
 }
@@ -165,27 +176,18 @@ func (s *Server) beginPasskeyReauth(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) removePasskey(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Password   string          `json:"password"`
-		Code       string          `json:"code"`
-		Handle     string          `json:"handle"`
-		Credential json.RawMessage `json:"credential"`
-	}
+	var req reauthRequest
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	if err := required("password", req.Password); err != nil {
 		return err
 	}
-	err := s.Auth.RemovePasskey(r.Context(), principal(r), r.PathValue("id"), req.Password, req.Code, req.Handle, req.Credential, client(r))
+	err := s.Auth.RemovePasskey(r.Context(), principal(r), r.PathValue("id"), req.reauth(), client(r))
 	switch {
 	case err == nil:
 	case errors.Is(err, auth.ErrNotFound), errors.Is(err, auth.ErrPasskeysNotConfigured):
 		return passkeyError(err)
-	case errors.Is(err, auth.ErrPasskeyRequired), errors.Is(err, auth.ErrPasskeyInvalid):
-		// 403 like any failed re-authentication; passkey_required says
-		// which second factor to bring.
-		return &httpx.Error{Status: http.StatusForbidden, Message: err.Error(), Cause: err, Fields: map[string]any{"passkey_required": true}}
 	default:
 		return reauthError(w, err)
 	}

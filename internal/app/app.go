@@ -56,7 +56,10 @@ type App struct {
 	jobsPG  *pgxpool.Pool    // PostgreSQL: the queue's pool
 	Metrics *metrics.Metrics // nil unless --metrics-listen is set
 	Outbox  *mail.Outbox     // the development outbox (mail.go)
+	// pwned is the --breached-passwords list; nil without it.
+	pwned   *auth.BreachedPasswords
 	router  *httpx.Router
+	Denied  *api.DeniedRecorder // records failed authorization off the answers' path
 	handler http.Handler
 	tls     *tlsServing // nil unless the server terminates TLS itself
 }
@@ -75,6 +78,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if cfg.TLSEnabled() {
 		// First: a bad certificate stops the start before anything opens.
 		if a.tls, err = newTLSServing(cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.BreachedPasswords != "" {
+		// Also before anything opens: a missing or wrong file stops the start.
+		if a.pwned, err = auth.OpenBreachedPasswords(cfg.BreachedPasswords); err != nil {
 			return nil, err
 		}
 	}
@@ -130,6 +139,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	authCfg.SessionMaxAge = cfg.SessionMaxAge
 	authCfg.Signup = auth.SignupPolicy(cfg.Signup)
 	authCfg.MFA = auth.MFAPolicy(cfg.MFAPolicy)
+	authCfg.PublicURL = cfg.PublicURL
+	authCfg.BreachedPasswords = a.pwned
 	a.Auth, err = auth.NewService(a.store, a.Audit, authCfg, log)
 	if err != nil {
 		return nil, err
@@ -154,7 +165,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err // Load validated it already
 	}
 	limits := ratelimit.New(a.store, rules)
-	a.router = httpx.NewRouter(&httpauth.Authenticator{Auth: a.Auth, Cookies: cookies, Limits: limits, ClientIP: httpx.ClientIP}, "/login", log)
+	a.router = httpx.NewRouter(&httpauth.Authenticator{Auth: a.Auth, Cookies: cookies, Limits: limits, ClientIP: httpx.ClientIP, Audit: a.Audit}, "/login", log)
 	apiServer := &api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready, Limits: limits}
 	apiServer.Outbox = a.Outbox
 	if a.Metrics != nil {
@@ -168,6 +179,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	pages.Register(a.router)
 	a.router.SetPageErrorRenderer(pages.RenderError)
 	a.router.SetMFAEnrollmentPath(web.MFAEnrollmentPath)
+	a.Denied = api.NewDeniedRecorder(a.Audit, limits, a.Library, log)
+	a.router.OnDenied(a.Denied.Denied)
 	proxies, err := cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return nil, err // Load validated it already
@@ -306,8 +319,14 @@ func (a *App) Close() error {
 		a.jobsPG.Close()
 	}
 	a.flushMail() // before the store it writes to closes
+	if a.Denied != nil {
+		a.Denied.Wait() // likewise
+	}
 	if a.store != nil {
 		errs = append(errs, a.store.Close())
+	}
+	if a.pwned != nil {
+		errs = append(errs, a.pwned.Close())
 	}
 	return errors.Join(errs...)
 }

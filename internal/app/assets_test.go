@@ -224,25 +224,32 @@ func TestUploadBadInput(t *testing.T) {
 	c := signUpAndLogin(t, srv, "ann@example.com")
 	good := testJPEG(t, 320, 240, 2)
 	tests := []struct {
-		name   string
-		field  string
-		data   []byte
-		status int
-		msg    string
+		name     string
+		field    string
+		filename string // "" is x.jpg
+		data     []byte
+		status   int
+		msg      string
 	}{
-		{"empty file", "file", nil, 400, "empty"},
-		{"text named .jpg", "file", []byte("just some text, not a photo\n"), 415, "not an image"},
-		{"HTML", "file", []byte("<!doctype html><html><script>alert(1)</script></html>"), 415, "not an image"},
-		{"SVG", "file", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), 415, "not an image"},
-		{"PDF", "file", []byte("%PDF-1.7\n1 0 obj\n"), 415, "not an image"},
-		{"truncated JPEG", "file", good[:200], 422, ""},
-		{"pixel bomb PNG", "file", pngHeaderOnly(100000, 100000), 422, "megapixels"},
-		{"over the size limit", "file", bytes.Repeat(good, 1+(1<<20)/len(good)), 413, "limit"},
-		{"no file field", "photo", good, 400, `"file"`},
+		{"empty file", "file", "", nil, 400, "empty"},
+		{"JPEG named .png", "file", "x.png", good, 415, "named .png but holds a JPEG image"},
+		{"JPEG named .exe", "file", "setup.exe", good, 415, "a file named .exe is not an image we take"},
+		{"text named .jpg", "file", "", []byte("just some text, not a photo\n"), 415, "not an image"},
+		{"HTML", "file", "", []byte("<!doctype html><html><script>alert(1)</script></html>"), 415, "not an image"},
+		{"SVG", "file", "", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), 415, "not an image"},
+		{"PDF", "file", "", []byte("%PDF-1.7\n1 0 obj\n"), 415, "not an image"},
+		{"truncated JPEG", "file", "", good[:200], 422, ""},
+		{"pixel bomb PNG", "file", "", pngHeaderOnly(100000, 100000), 422, "megapixels"},
+		{"over the size limit", "file", "", bytes.Repeat(good, 1+(1<<20)/len(good)), 413, "limit"},
+		{"no file field", "photo", "", good, 400, `"file"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := c.upload(tt.field, "x.jpg", tt.data)
+			name := tt.filename
+			if name == "" {
+				name = "x.jpg"
+			}
+			r := c.upload(tt.field, name, tt.data)
 			if r.status != tt.status {
 				t.Fatalf("status = %d %s; want %d", r.status, r.body, tt.status)
 			}

@@ -230,7 +230,11 @@ func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 	if m := mfaOf[srv.base+" ann@example.com"]; m != nil {
 		login = `{"email":"ann@example.com","password":"` + password + `","otp":"` + m.nextRecovery(t) + `"}`
 	}
-	req, _ := http.NewRequest("POST", srv.base+"/api/v1/tokens", strings.NewReader(`{"name":"durable"}`))
+	tokenReq := `{"name":"durable","password":"` + password + `"}`
+	if m := mfaOf[srv.base+" ann@example.com"]; m != nil {
+		tokenReq = `{"name":"durable","password":"` + password + `","code":"` + m.nextRecovery(t) + `"}`
+	}
+	req, _ := http.NewRequest("POST", srv.base+"/api/v1/tokens", strings.NewReader(tokenReq))
 	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(&http.Cookie{Name: "safelight_session", Value: session})
 	res, err = http.DefaultClient.Do(req)

@@ -112,6 +112,21 @@ func signUpAndLogin(t *testing.T, srv *httptest.Server, email string) *client {
 	return c
 }
 
+// withReauth adds to fields what a sensitive API change needs from
+// email's account: the password (the tests' one) and, for an account a
+// helper enrolled in TOTP, a recovery code.
+func withReauth(t *testing.T, c *client, email string, fields map[string]string) map[string]string {
+	t.Helper()
+	body := map[string]string{"password": password}
+	if m := mfaOf[c.base+" "+email]; m != nil {
+		body["code"] = m.nextRecovery(t)
+	}
+	for k, v := range fields {
+		body[k] = v
+	}
+	return body
+}
+
 func TestAccountFlow(t *testing.T) {
 	_, srv := newServer(t)
 	c := newClient(t, srv)
@@ -266,7 +281,7 @@ func TestSessionCookieForged(t *testing.T) {
 func TestTokens(t *testing.T) {
 	_, srv := newServer(t)
 	c := signUpAndLogin(t, srv, "ann@example.com")
-	r := c.must(201, "POST", "/api/v1/tokens", map[string]string{"name": "backup script"})
+	r := c.must(201, "POST", "/api/v1/tokens", withReauth(t, c, "ann@example.com", map[string]string{"name": "backup script"}))
 	secret, _ := r.json["token"].(string)
 	id, _ := r.json["id"].(string)
 	if !strings.HasPrefix(secret, "slp_") || len(secret) < 40 {
@@ -294,7 +309,7 @@ func TestTokens(t *testing.T) {
 	if r := api.do("GET", "/api/v1/me", nil); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
 		t.Errorf("GET /me with an unknown token = %d %v; want 401 with WWW-Authenticate", r.status, r.header)
 	}
-	c.must(400, "POST", "/api/v1/tokens", map[string]string{"name": strings.Repeat("n", 101)})
+	c.must(400, "POST", "/api/v1/tokens", withReauth(t, c, "ann@example.com", map[string]string{"name": strings.Repeat("n", 101)}))
 }
 
 func TestCrossAccountAnswers404(t *testing.T) {
@@ -302,8 +317,8 @@ func TestCrossAccountAnswers404(t *testing.T) {
 	ann := signUpAndLogin(t, srv, "ann@example.com")
 	bob := signUpAndLogin(t, srv, "bob@example.com")
 	annSession := ann.must(200, "GET", "/api/v1/me/sessions", nil).json["items"].([]any)[0].(map[string]any)["id"].(string)
-	annToken := ann.must(201, "POST", "/api/v1/tokens", map[string]string{"name": "t"}).json["id"].(string)
-	bob.must(404, "DELETE", "/api/v1/me/sessions/"+annSession, nil)
+	annToken := ann.must(201, "POST", "/api/v1/tokens", withReauth(t, ann, "ann@example.com", map[string]string{"name": "t"})).json["id"].(string)
+	bob.must(404, "DELETE", "/api/v1/me/sessions/"+annSession, map[string]string{"password": password})
 	bob.must(404, "DELETE", "/api/v1/tokens/"+annToken, nil)
 	ann.must(200, "GET", "/api/v1/me", nil) // still signed in
 	if n := len(ann.must(200, "GET", "/api/v1/tokens", nil).json["items"].([]any)); n != 1 {
@@ -324,7 +339,13 @@ func TestRevokeSession(t *testing.T) {
 			phoneID = m["id"].(string)
 		}
 	}
-	laptop.must(204, "DELETE", "/api/v1/me/sessions/"+phoneID, nil)
+	// Signing another device out needs the password (ASVS 7.5.2).
+	if r := laptop.do("DELETE", "/api/v1/me/sessions/"+phoneID, nil); r.status != 403 || r.json["password_required"] != true {
+		t.Errorf("DELETE another session without the password = %d %s; want 403 password_required", r.status, r.body)
+	}
+	laptop.must(403, "DELETE", "/api/v1/me/sessions/"+phoneID, map[string]string{"password": "not the password"})
+	phone.must(200, "GET", "/api/v1/me", nil)
+	laptop.must(204, "DELETE", "/api/v1/me/sessions/"+phoneID, map[string]string{"password": password})
 	phone.must(401, "GET", "/api/v1/me", nil)
 	laptop.must(200, "GET", "/api/v1/me", nil)
 }
@@ -358,7 +379,7 @@ func TestCrossOriginRequestsRefused(t *testing.T) {
 		for k, v := range h {
 			c.header.Set(k, v)
 		}
-		if r := c.do("POST", "/api/v1/tokens", map[string]string{"name": "csrf"}); r.status != 403 {
+		if r := c.do("POST", "/api/v1/tokens", map[string]string{"name": "csrf", "password": password}); r.status != 403 {
 			t.Errorf("cross-site POST with %v = %d; want 403", h, r.status)
 		}
 		if r := c.do("POST", "/api/v1/auth/logout", nil); r.status != 403 {
@@ -372,7 +393,7 @@ func TestCrossOriginRequestsRefused(t *testing.T) {
 	c.must(200, "GET", "/api/v1/me", nil) // logout was refused too
 	c.header.Set("Origin", srv.URL)
 	c.header.Set("Sec-Fetch-Site", "same-origin")
-	c.must(201, "POST", "/api/v1/tokens", map[string]string{"name": "same origin"})
+	c.must(201, "POST", "/api/v1/tokens", withReauth(t, c, "ann@example.com", map[string]string{"name": "same origin"}))
 	// No state change on GET: logout by GET is not a route.
 	c.header = http.Header{}
 	if r := c.do("GET", "/api/v1/auth/logout", nil); r.status/100 == 2 {

@@ -63,7 +63,7 @@ func TestAbuseLimits(t *testing.T) {
 
 	// Wrong bearer tokens: 401 until the limit, then 429 for any token from
 	// that address, a right one included, until the window ends.
-	tok := c.must(201, "POST", "/api/v1/tokens", map[string]string{"name": "cli"}).json["token"].(string)
+	tok := c.must(201, "POST", "/api/v1/tokens", withReauth(t, c, "ann@example.com", map[string]string{"name": "cli"})).json["token"].(string)
 	guesser := newClient(t, srv)
 	for range 3 {
 		guesser.bearer = "slp_" + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

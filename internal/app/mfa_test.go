@@ -46,7 +46,13 @@ func (m *mfaAccount) nextRecovery(t *testing.T) string {
 // authenticator app would, and returns the secret and recovery codes.
 func enrolTOTP(t *testing.T, c *client) *mfaAccount {
 	t.Helper()
-	r := c.must(201, "POST", "/api/v1/me/mfa/totp", nil)
+	return enrolTOTPWith(t, c, password)
+}
+
+// enrolTOTPWith is enrolTOTP for an account whose password is pw.
+func enrolTOTPWith(t *testing.T, c *client, pw string) *mfaAccount {
+	t.Helper()
+	r := c.must(201, "POST", "/api/v1/me/mfa/totp", map[string]string{"password": pw})
 	secret, _ := r.json["secret"].(string)
 	if secret == "" || !strings.HasPrefix(r.json["otpauth_url"].(string), "otpauth://totp/") {
 		t.Fatalf("enrol answer = %s", r.body)
@@ -103,7 +109,7 @@ func TestMFAEnrolmentAndLogin(t *testing.T) {
 	}
 
 	// Enrolment: the secret is pending until a right code confirms it.
-	r = c.must(201, "POST", "/api/v1/me/mfa/totp", nil)
+	r = c.must(201, "POST", "/api/v1/me/mfa/totp", map[string]string{"password": password})
 	m := &mfaAccount{secret: r.json["secret"].(string)}
 	if st := c.must(200, "GET", "/api/v1/me/mfa", nil); st.json["totp_pending"] != true {
 		t.Errorf("GET /me/mfa after enrol = %s; want pending", st.body)
@@ -118,7 +124,7 @@ func TestMFAEnrolmentAndLogin(t *testing.T) {
 		t.Fatalf("recovery codes = %v; want 10 different", m.recovery)
 	}
 	c.must(200, "GET", "/api/v1/assets", nil) // enrolled: the session works
-	c.must(409, "POST", "/api/v1/me/mfa/totp", nil)
+	c.must(409, "POST", "/api/v1/me/mfa/totp", map[string]string{"password": password})
 
 	// Login needs a code now.
 	login := map[string]string{"email": "ann@example.com", "password": password}
@@ -179,7 +185,7 @@ func TestMFAEnrolmentAndLogin(t *testing.T) {
 	newClient(t, srv).must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "ann@example.com", "password": pw2})
 
 	// Enrolling again (a new phone) works; the security activity shows it all.
-	enrolTOTP(t, c)
+	enrolTOTPWith(t, c, pw2)
 	types := map[string]bool{}
 	for _, e := range c.must(200, "GET", "/api/v1/me/security-events", nil).json["items"].([]any) {
 		types[e.(map[string]any)["type"].(string)] = true
@@ -267,7 +273,7 @@ func TestEveryRouteRefusesAnAdminWithoutMFA(t *testing.T) {
 			if r.Policy.IsPublic() {
 				return
 			}
-			if r.Policy == access.MFAEnrolment {
+			if r.Policy == access.MFAEnrolment || r.Policy == access.MFASetup {
 				if !mfaExemptRoutes[r.Pattern] {
 					t.Fatalf("route %q lets callers who must enrol MFA in, but is not in the reviewed list", r.Pattern)
 				}

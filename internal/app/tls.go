@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,8 +62,9 @@ func newTLSServing(cfg config.Config, log *slog.Logger) (*tlsServing, error) {
 			return nil, err
 		}
 		ts.config = m.TLSConfig() // h2, http/1.1 and acme-tls/1 for tls-alpn-01
+		ts.config.GetCertificate = logIssuanceFailures(m.GetCertificate, domains, m.Client.DirectoryURL, log)
 		if ts.redirectAddr != "" {
-			ts.redirect = m.HTTPHandler(ts.redirect) // also offers http-01 challenges
+			ts.redirect = challengeHostWithoutPort(m.HTTPHandler(ts.redirect)) // also offers http-01 challenges
 		}
 		log.Info("certificates from ACME", "domains", strings.Join(domains, ","),
 			"directory", m.Client.DirectoryURL, "cache", filepath.Join(cfg.Data, "acme"))
@@ -109,6 +111,45 @@ func newACMEManager(cfg config.Config) (*autocert.Manager, error) {
 	}, nil
 }
 
+// logIssuanceFailures wraps autocert's GetCertificate so that a certificate
+// that cannot be obtained for a listed name (CA unreachable or not trusted,
+// a wrong --acme-directory, a refused order or challenge) is logged as an
+// error naming the name and the CA. Otherwise the cause would show only as
+// net/http's "TLS handshake error" warning, lost among those of scanners
+// and of names that are not listed. The CA's own validation handshakes
+// (tls-alpn-01) are left to that warning: they fail when no challenge is
+// pending, which is not an issuance failure here.
+func logIssuanceFailures(get func(*tls.ClientHelloInfo) (*tls.Certificate, error), domains []string, directory string, log *slog.Logger) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		cert, err := get(hello)
+		if err == nil || slices.Equal(hello.SupportedProtos, []string{acme.ALPNProto}) {
+			return cert, err
+		}
+		if name := strings.ToLower(strings.TrimSuffix(hello.ServerName, ".")); slices.Contains(domains, name) {
+			log.Error("cannot obtain a certificate from the ACME CA; handshakes for this name fail until it can",
+				"domain", name, "directory", directory, "err", err)
+		}
+		return cert, err
+	}
+}
+
+// challengeHostWithoutPort drops the port from the Host of an http-01
+// challenge request before autocert checks it against --acme-domains. A
+// public CA validates on port 80 and sends the bare name; a test CA such as
+// Pebble validating on another port sends NAME:PORT, which the host policy
+// would refuse. The token is looked up by its path either way.
+func challengeHostWithoutPort(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/.well-known/acme-challenge/") {
+			if host, _, err := net.SplitHostPort(r.Host); err == nil {
+				r = r.Clone(r.Context())
+				r.Host = host
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // redirectToHTTPS answers every request with a 308 to the same path and
 // query on the public URL's host, whatever Host the request named.
 func redirectToHTTPS(publicURL string) http.Handler {
@@ -121,7 +162,7 @@ func redirectToHTTPS(publicURL string) http.Handler {
 		// plain HTTP must fail loudly, not be silently carried to https
 		// (where the leak would go unnoticed). Only browsers' pages move.
 		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
-			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprintf(w, `{"error":"this API answers only over https: use https://%s%s"}`+"\n", host, "/api/")

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/pem"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -36,45 +34,7 @@ type tlsServed struct {
 // and waits until it serves, noting the redirect listener's address.
 func startTLSServe(t *testing.T, bin string, args ...string) tlsServed {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	serving := regexp.MustCompile(`msg=serving .*\baddr=(\S+)`)
-	redirect := regexp.MustCompile(`msg="serving http redirect" .*\baddr=(\S+)`)
-	ready := make(chan tlsServed, 1)
-	logs := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		var all strings.Builder
-		var s tlsServed
-		for sc.Scan() {
-			all.WriteString(sc.Text() + "\n")
-			if m := redirect.FindStringSubmatch(sc.Text()); m != nil {
-				s.redirect = m[1]
-			}
-			if m := serving.FindStringSubmatch(sc.Text()); m != nil {
-				s.addr = m[1]
-				ready <- s
-			}
-		}
-		logs <- all.String()
-	}()
-	select {
-	case s := <-ready:
-		s.cmd, s.logs = cmd, logs
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return s
-	case out := <-logs:
-		cmd.Wait()
-		t.Fatalf("server exited before serving; log:\n%s", out)
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("server did not start; log:\n%s", <-logs)
-	}
-	panic("unreachable")
+	return startServeEnv(t, bin, nil, args...)
 }
 
 // stop ends the server with SIGTERM and returns its log.
@@ -333,12 +293,11 @@ func TestTLSBadCertificateStopsStart(t *testing.T) {
 // without a name, fails and the CA is not contacted); a listed name not in
 // the cache goes to the CA named by --acme-directory.
 //
-// Not tested here: obtaining a certificate for real (account, order,
-// tls-alpn-01 or http-01 challenge, finalization) and renewal. That needs
-// an ACME server, and none can run here: Pebble is not packaged for this
-// machine and the tests have no network. The protocol is autocert's, tested
-// by golang.org/x/crypto; the fake CA below answers only "not found", so
-// an issuance attempt is seen to start and fail.
+// Obtaining a certificate for real (account, order, tls-alpn-01 and
+// http-01 challenges, finalization) is TestACMEIssuance's, against Pebble;
+// here the fake CA answers only "not found", so an issuance attempt is
+// seen to start and fail. Renewal is autocert's, tested by
+// golang.org/x/crypto.
 func TestTLSACMEWiring(t *testing.T) {
 	bin := buildBinary(t)
 	ca := app.NewTestCA(t)

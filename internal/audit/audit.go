@@ -48,6 +48,13 @@ const (
 	PasskeyUsed              Type = "mfa.passkey_used"
 	PasskeyFailed            Type = "mfa.passkey_failed"          // a refused registration or assertion
 	PasskeyCloneSuspected    Type = "mfa.passkey_clone_suspected" // the signature counter went back
+
+	// Instance admins acting on accounts (auth/admin.go): actor the admin,
+	// subject the account; details count what ended.
+	UserDisabled          Type = "user.disabled" // its sessions, tokens and pending sign-ins ended
+	UserEnabled           Type = "user.enabled"
+	SessionRevokedByAdmin Type = "session.revoked_by_admin" // every session of the subject
+	SessionsRevokedAll    Type = "session.revoked_all"      // every session of the instance but the admin's; no subject
 )
 
 // ConfigChanged: the process started with security-relevant settings
@@ -61,6 +68,26 @@ const ConfigChanged Type = "config.changed"
 // (details: the rule). Recorded once per limit window, at the first
 // refusal, so that a flood cannot flood the log too.
 const RateLimited Type = "abuse.rate_limited"
+
+// Refusals a client can cause at will. Each is recorded at most once per
+// type, caller (or address) and window (httpauth.SecurityEvents); the
+// first of a window carries in details "suppressed" how many went
+// unrecorded in the window before.
+const (
+	// AccessDenied: a signed-in caller was refused by a route's policy
+	// (details: route, policy) or asked for an asset that exists but is
+	// someone else's (details: route, resource_id). Actor and subject are
+	// the caller: the owner of what was probed is never named.
+	AccessDenied Type = "access.denied"
+	// UploadRefused: an upload refused for the client's input (details:
+	// reason, size as announced), not for a failure of ours.
+	UploadRefused Type = "upload.refused"
+	// TokenInvalid: an Authorization: Bearer header matched no token
+	// (wrong, revoked, expired or malformed). Anonymous; details carry the
+	// token's type marker (token_prefix) when it has Safelight's form,
+	// never any secret part.
+	TokenInvalid Type = "auth.token_invalid"
+)
 
 // Coverage of the event families issue 5 asks for. What exists now:
 //
@@ -144,12 +171,22 @@ func (r *Recorder) Record(ctx context.Context, e Event) error {
 }
 
 // About returns the newest events concerning userID.
+//
+// Failed-authorization records (AccessDenied) are left out: they are for
+// the operator, and listing one to its caller would confirm that the id
+// they probed belongs to someone.
 func (r *Recorder) About(ctx context.Context, userID string, limit int) ([]Event, error) {
 	ev, err := r.store.AuditEventsAbout(ctx, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit: events about %s: %w", userID, err)
 	}
-	return ev, nil
+	shown := ev[:0]
+	for _, e := range ev {
+		if e.Type != AccessDenied {
+			shown = append(shown, e)
+		}
+	}
+	return shown, nil
 }
 
 // Sanitize escapes what could forge or hide text in a log line or a

@@ -38,6 +38,9 @@ type User struct {
 	// EmailVerifiedAt is when the owner proved they read Email (a
 	// verification or password-reset link); zero until then.
 	EmailVerifiedAt time.Time
+	// DisabledAt is when an instance admin disabled the account; zero
+	// while it is active. A disabled account cannot sign in (admin.go).
+	DisabledAt time.Time
 }
 
 // Session is a signed-in browser. Only the hash of its token is stored.
@@ -124,6 +127,8 @@ type Store interface {
 	TouchToken(ctx context.Context, id string, at time.Time) error
 	TokensOf(ctx context.Context, userID string) ([]Token, error) // newest first
 	DeleteToken(ctx context.Context, userID, id string) error     // ErrNotFound
+	// DeleteTokensOf removes every token of userID and returns how many went.
+	DeleteTokensOf(ctx context.Context, userID string) (int, error)
 
 	CreateInvite(ctx context.Context, inv Invite) error
 
@@ -138,4 +143,6 @@ type Store interface {
 	// values when there is none.
 	LoginFailures(ctx context.Context, key string) (int, time.Time, error)
 	ClearLoginFailures(ctx context.Context, key string) error
+
+	AccountAdminStore // disabling accounts, ending their sessions (admin.go)
 }

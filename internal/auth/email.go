@@ -101,6 +101,9 @@ type EmailStore interface {
 	// ErrTokenUsed when it was used, ErrTokenExpired when it expired at
 	// or before at.
 	UseEmailToken(ctx context.Context, purpose TokenPurpose, hash []byte, at time.Time) (EmailToken, error)
+	// EmailTokenByHash returns the token with hash and purpose, used or
+	// not, without changing it; ErrTokenInvalid when there is none.
+	EmailTokenByHash(ctx context.Context, purpose TokenPurpose, hash []byte) (EmailToken, error)
 	// SetEmailVerified records that the owner of userID read email, if
 	// email is still the account's address and it was not verified
 	// before (the first time is kept). ErrNotFound when the account has
@@ -229,8 +232,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 		// Never the typed address: it names no account.
 		ev.Details = map[string]string{"account": "unknown"}
 	}
+	if known && u.Disabled() {
+		// Same answer, no mail: a reset does not enable an account.
+		ev.Details = map[string]string{"account": "disabled"}
+	}
 	s.record(ctx, ev)
-	if !known {
+	if !known || u.Disabled() {
 		return nil
 	}
 	now := s.now().UTC()
@@ -252,9 +259,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 }
 
 // ResetPassword sets a new password with a reset token. The password must
-// pass CheckPassword; it is checked before the token is spent, so a
-// refused password leaves the link working. Every session of the account
-// ends (pending sign-ins die with the old password hash). It does not sign
+// pass checkNewPassword; it is checked before the token is spent, so a
+// refused password leaves the link working, except for the account's own
+// context words, which are known only once the token has named the
+// account: a password made of those uses up the link. Every session and personal
+// access token of the account ends (pending sign-ins die with the old password hash). It does not sign
 // in: the user signs in as usual, second factor included.
 func (s *Service) ResetPassword(ctx context.Context, token, password string, c Client) error {
 	store, err := s.emailStore()
@@ -265,7 +274,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, c C
 	if !strings.HasPrefix(token, resetPrefix) {
 		return ErrTokenInvalid
 	}
-	if err := CheckPassword(password); err != nil {
+	if err := s.checkNewPassword(password, User{}); err != nil {
 		return err
 	}
 	hash, err := HashPassword(password, s.cfg.Password)
@@ -273,6 +282,16 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, c C
 		return err
 	}
 	now := s.now().UTC()
+	// The account's own words can be checked only once the link names the
+	// account: look first, without spending it, so that a refused
+	// password leaves the link working.
+	if peek, err := store.EmailTokenByHash(ctx, PurposePasswordReset, hashSecret(token)); err == nil && peek.UsedAt.IsZero() && now.Before(peek.ExpiresAt) {
+		if owner, err := s.store.UserByID(ctx, peek.UserID); err == nil {
+			if err := checkContextWords(password, s.contextWords(owner)); err != nil {
+				return err
+			}
+		}
+	}
 	t, err := store.UseEmailToken(ctx, PurposePasswordReset, hashSecret(token), now)
 	if err != nil {
 		return tokenError("reset password", err)
@@ -289,9 +308,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, c C
 	if err := s.store.SetPasswordHash(ctx, u.ID, hash, now); err != nil {
 		return fmt.Errorf("auth: reset password: %w", err)
 	}
-	n, err := s.store.DeleteSessionsExcept(ctx, u.ID, "")
+	n, tokens, err := s.factorsChanged(ctx, u.ID, "")
 	if err != nil {
-		return fmt.Errorf("auth: reset password: end sessions: %w", err)
+		return fmt.Errorf("auth: reset password: %w", err)
 	}
 	// The link reached the owner: the address works, and the lock an
 	// attacker may have put on the account by failing to sign in can go.
@@ -302,7 +321,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, c C
 		s.log.ErrorContext(ctx, "login failures not cleared after reset", "err", err)
 	}
 	s.record(ctx, audit.Event{Type: audit.PasswordResetCompleted, SubjectID: u.ID, IP: c.IP, UserAgent: c.UserAgent,
-		Details: map[string]string{"sessions_ended": fmt.Sprint(n)}})
+		Details: map[string]string{"sessions_ended": fmt.Sprint(n), "tokens_revoked": fmt.Sprint(tokens)}})
 	return nil
 }
 

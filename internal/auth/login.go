@@ -98,6 +98,9 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 		s.record(ctx, audit.Event{Type: audit.LoginFailed, SubjectID: u.ID, IP: c.IP, UserAgent: c.UserAgent, Details: map[string]string{"reason": reason}})
 		return LoginResult{}, ErrInvalidCredentials
 	}
+	if u.Disabled() { // said only to who knows the password, before any code is asked for
+		return LoginResult{}, s.refuseDisabled(ctx, u, c)
+	}
 
 	now := s.now().UTC()
 	if rehash {
@@ -149,6 +152,9 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 // count, makes a device cookie for a browser not known yet, and opens the
 // session. method names the second factor used, or "".
 func (s *Service) finishLogin(ctx context.Context, u User, device Device, trusted bool, method string, c Client) (LoginResult, error) {
+	if u.Disabled() { // every sign-in path ends here: codes, passkeys, passwordless
+		return LoginResult{}, s.refuseDisabled(ctx, u, c)
+	}
 	now := s.now().UTC()
 	var err error
 	if err := s.store.ClearLoginFailures(ctx, accountKey(u.Email)); err != nil {
@@ -227,6 +233,9 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*acces
 	} else if err != nil {
 		return nil, fmt.Errorf("auth: session user: %w", err)
 	}
+	if u.Disabled() { // disabling deleted the sessions too; this is the second line
+		return nil, ErrUnauthenticated
+	}
 	p := &access.Principal{UserID: u.ID, Roles: u.Roles, Via: access.ViaSession, SessionID: ss.ID}
 	if err := s.markEnrollment(ctx, p, u); err != nil {
 		return nil, err
@@ -256,6 +265,9 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (*access.
 		return nil, ErrUnauthenticated
 	} else if err != nil {
 		return nil, fmt.Errorf("auth: token user: %w", err)
+	}
+	if u.Disabled() { // disabling deleted the tokens too; this is the second line
+		return nil, ErrUnauthenticated
 	}
 	p := &access.Principal{UserID: u.ID, Roles: u.Roles, Via: access.ViaToken, TokenID: t.ID}
 	if err := s.markEnrollment(ctx, p, u); err != nil {
@@ -315,9 +327,17 @@ func (s *Service) Sessions(ctx context.Context, userID string) ([]Session, error
 	return live, nil
 }
 
-// RevokeSession ends one of userID's sessions. ErrNotFound when the
+// RevokeSession ends one of p's sessions. Ending another session than
+// the caller's own needs re-authentication with one factor (r); ending
+// the caller's own is signing out and needs none. ErrNotFound when the
 // session is not theirs.
-func (s *Service) RevokeSession(ctx context.Context, userID, sessionID string, c Client) error {
+func (s *Service) RevokeSession(ctx context.Context, p *access.Principal, sessionID string, r Reauth, c Client) error {
+	userID := p.UserID
+	if sessionID != p.SessionID {
+		if _, err := s.confirmOneFactor(ctx, p, r, c); err != nil {
+			return err
+		}
+	}
 	if err := s.store.DeleteSession(ctx, userID, sessionID); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return ErrNotFound
@@ -344,13 +364,24 @@ func (s *Service) SweepSessions(ctx context.Context) (int, error) {
 // ErrInvalidTokenName is returned for an empty or over-long token name.
 var ErrInvalidTokenName = errors.New("give the token a name of at most 100 characters")
 
-// CreateToken makes a personal access token for the API. The secret is
-// returned once and stored only as a hash.
-func (s *Service) CreateToken(ctx context.Context, userID, name string, c Client) (Token, string, error) {
+// CreateToken makes a personal access token for the API after
+// re-authentication with every factor the account has (see Reauth): a
+// token signs in on its own, without a second factor, so making one needs
+// the same proof as signing in. Only a signed-in session may make one;
+// a token cannot make more (ErrSessionRequired). The secret is returned
+// once and stored only as a hash.
+func (s *Service) CreateToken(ctx context.Context, p *access.Principal, name string, r Reauth, c Client) (Token, string, error) {
 	n, err := checkName(name)
 	if err != nil || len([]rune(n)) > 100 {
 		return Token{}, "", ErrInvalidTokenName
 	}
+	if p.Via != access.ViaSession {
+		return Token{}, "", ErrSessionRequired
+	}
+	if _, err := s.confirmIdentity(ctx, p, r, false, c); err != nil {
+		return Token{}, "", err
+	}
+	userID := p.UserID
 	secret, hash := newSecret(tokenPrefix)
 	t := Token{ID: newID(), UserID: userID, Name: n, Hash: hash, CreatedAt: s.now().UTC()}
 	if err := s.store.CreateToken(ctx, t); err != nil {

@@ -271,9 +271,12 @@ type TOTPEnrollment struct {
 	URL    string // otpauth:// URL, for the QR code
 }
 
-// BeginTOTP starts (or restarts) a TOTP enrolment for p's account. The
-// secret is stored sealed and stays pending until ConfirmTOTP.
-func (s *Service) BeginTOTP(ctx context.Context, p *access.Principal, c Client) (TOTPEnrollment, error) {
+// BeginTOTP starts (or restarts) a TOTP enrolment for p's account after
+// re-authentication (the password, and a passkey when the account has
+// passkeys): otherwise a stolen session could add the thief's
+// authenticator. The secret is stored sealed and stays pending until
+// ConfirmTOTP.
+func (s *Service) BeginTOTP(ctx context.Context, p *access.Principal, r Reauth, c Client) (TOTPEnrollment, error) {
 	if s.mfa == nil {
 		return TOTPEnrollment{}, ErrMFANotConfigured
 	}
@@ -285,6 +288,9 @@ func (s *Service) BeginTOTP(ctx context.Context, p *access.Principal, c Client) 
 		return TOTPEnrollment{}, err
 	} else if on {
 		return TOTPEnrollment{}, ErrMFAAlreadyOn
+	}
+	if _, err := s.confirmIdentity(ctx, p, r, false, c); err != nil {
+		return TOTPEnrollment{}, err
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.mfa.issuer, AccountName: u.Email, Period: totpPeriod,
 		SecretSize: 20, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
@@ -370,8 +376,12 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *access.Principal, code str
 	} else if err != nil {
 		return nil, fmt.Errorf("auth: confirm totp: %w", err)
 	}
+	sessions, tokens, endErr := s.factorsChanged(ctx, p.UserID, p.SessionID)
 	s.record(ctx, audit.Event{Type: audit.MFAEnabled, ActorID: p.UserID, SubjectID: p.UserID, IP: c.IP, UserAgent: c.UserAgent,
-		Details: map[string]string{"factor": "totp"}})
+		Details: factorChangeDetails(map[string]string{"factor": "totp"}, sessions, tokens)})
+	if endErr != nil {
+		return nil, endErr
+	}
 	return codes, nil
 }
 
@@ -386,9 +396,10 @@ func (s *Service) DisableMFA(ctx context.Context, p *access.Principal, password,
 	if err := s.mfa.store.DeleteMFA(ctx, u.ID); err != nil {
 		return fmt.Errorf("auth: disable mfa: %w", err)
 	}
+	sessions, tokens, endErr := s.factorsChanged(ctx, u.ID, p.SessionID)
 	s.record(ctx, audit.Event{Type: audit.MFADisabled, ActorID: u.ID, SubjectID: u.ID, IP: c.IP, UserAgent: c.UserAgent,
-		Details: map[string]string{"factor": "totp"}})
-	return nil
+		Details: factorChangeDetails(map[string]string{"factor": "totp"}, sessions, tokens)})
+	return endErr
 }
 
 // RegenerateRecoveryCodes replaces the account's recovery codes after
@@ -407,51 +418,12 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p *access.Princip
 	return codes, nil
 }
 
-// reauthenticate checks, for a sensitive change by a signed-in caller, the
-// current password and, when the account has MFA on, a current code
-// (needMFA makes MFA being on a requirement). Wrong answers count as login
-// failures, so a stolen session cannot be used to guess either.
+// reauthenticate is confirmIdentity with a password and a code.
 func (s *Service) reauthenticate(ctx context.Context, p *access.Principal, password, code string, needMFA bool, c Client) (User, error) {
 	if s.mfa == nil {
 		return User{}, ErrMFANotConfigured
 	}
-	u, err := s.store.UserByID(ctx, p.UserID)
-	if err != nil {
-		return User{}, fmt.Errorf("auth: re-authenticate: %w", err)
-	}
-	if wait, err := s.blocked(ctx, accountKey(u.Email), ThrottleAccountMax); err != nil {
-		return User{}, fmt.Errorf("auth: re-authenticate: %w", err)
-	} else if wait > 0 {
-		return User{}, &ThrottledError{RetryAfter: wait}
-	}
-	if ok, _, err := VerifyPassword(u.PasswordHash, password, s.cfg.Password); err != nil {
-		return User{}, fmt.Errorf("auth: re-authenticate: %w", err)
-	} else if !ok {
-		s.addFailure(ctx, accountKey(u.Email))
-		return User{}, ErrWrongPassword
-	}
-	on, err := s.totpEnabled(ctx, u.ID) // a code is the one second factor a form can carry
-	if err != nil {
-		return User{}, err
-	}
-	if !on {
-		if needMFA {
-			return User{}, ErrMFANotOn
-		}
-		return u, nil
-	}
-	if strings.TrimSpace(code) == "" {
-		return User{}, ErrMFARequired
-	}
-	method, err := s.verifySecondFactor(ctx, u, code, "reauthentication", c)
-	if err != nil {
-		return User{}, err
-	}
-	if method == "" {
-		s.addFailure(ctx, accountKey(u.Email))
-		return User{}, ErrInvalidOTP
-	}
-	return u, nil
+	return s.confirmIdentity(ctx, p, Reauth{Password: password, Code: code}, needMFA, c)
 }
 
 // verifySecondFactor checks code, a TOTP code or a recovery code, for u

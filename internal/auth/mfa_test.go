@@ -31,8 +31,14 @@ func mfaEnv(t *testing.T, mutate func(*auth.Config)) *env {
 // recovery codes.
 func (e *env) enrol(t *testing.T, u auth.User) (string, []string) {
 	t.Helper()
-	p := &access.Principal{UserID: u.ID}
-	en, err := e.svc.BeginTOTP(t.Context(), p, auth.Client{})
+	return e.enrolAs(t, &access.Principal{UserID: u.ID, Via: access.ViaSession}, u)
+}
+
+// enrolAs is enrol by the signed-in caller p (whose session stays; the
+// account's others end).
+func (e *env) enrolAs(t *testing.T, p *access.Principal, u auth.User) (string, []string) {
+	t.Helper()
+	en, err := e.svc.BeginTOTP(t.Context(), p, e.reauth(t, u), auth.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +250,7 @@ func TestMFAEnrollmentRequired(t *testing.T) {
 			if !tt.want {
 				return
 			}
-			e.enrol(t, u)
+			e.enrolAs(t, p, u)
 			if p, err := e.svc.AuthenticateSession(t.Context(), res.SessionToken); err != nil || p.MFAEnrollmentRequired {
 				t.Errorf("after enrolment principal = %+v, %v; want no restriction", p, err)
 			}
@@ -261,7 +267,7 @@ func TestReauthentication(t *testing.T) {
 		t.Errorf("DisableMFA without MFA = %v; want ErrMFANotOn", err)
 	}
 	_, codes := e.enrol(t, u)
-	if err := e.svc.ChangePassword(ctx, p, goodPassword, "a newer passphrase 1", auth.Client{}); !errors.Is(err, auth.ErrMFARequired) {
+	if err := e.svc.ChangePassword(ctx, p, auth.Reauth{Password: goodPassword}, "a newer passphrase 1", auth.Client{}); !errors.Is(err, auth.ErrMFARequired) {
 		t.Errorf("ChangePassword without a code = %v; want ErrMFARequired", err)
 	}
 	if err := e.svc.DisableMFA(ctx, p, "wrong password!!", codes[0], auth.Client{}); !errors.Is(err, auth.ErrWrongPassword) {

@@ -271,14 +271,17 @@ type PasskeyOptions struct {
 	Options any // *protocol.CredentialCreation or *protocol.CredentialAssertion
 }
 
-// BeginPasskeyRegistration starts adding a passkey to the caller's account.
-func (s *Service) BeginPasskeyRegistration(ctx context.Context, p *access.Principal) (PasskeyOptions, error) {
+// BeginPasskeyRegistration starts adding a passkey to the caller's
+// account, after re-authentication with every factor the account has
+// (see Reauth): a passkey signs in on its own, so adding one is adding a
+// way in.
+func (s *Service) BeginPasskeyRegistration(ctx context.Context, p *access.Principal, r Reauth, c Client) (PasskeyOptions, error) {
 	if s.passkeys == nil {
 		return PasskeyOptions{}, ErrPasskeysNotConfigured
 	}
-	u, err := s.store.UserByID(ctx, p.UserID)
+	u, err := s.confirmIdentity(ctx, p, r, false, c)
 	if err != nil {
-		return PasskeyOptions{}, fmt.Errorf("auth: begin passkey: %w", err)
+		return PasskeyOptions{}, err
 	}
 	w, pks, err := s.webauthnUser(ctx, u)
 	if err != nil {
@@ -353,9 +356,10 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, p *access.Princ
 	} else if err != nil {
 		return Passkey{}, fmt.Errorf("auth: finish passkey: %w", err)
 	}
+	sessions, tokens, endErr := s.factorsChanged(ctx, u.ID, p.SessionID)
 	s.record(ctx, audit.Event{Type: audit.PasskeyAdded, ActorID: u.ID, SubjectID: u.ID, IP: c.IP, UserAgent: c.UserAgent,
-		Details: map[string]string{"passkey_id": pk.ID, "name": pk.Name}})
-	return pk, nil
+		Details: factorChangeDetails(map[string]string{"passkey_id": pk.ID, "name": pk.Name}, sessions, tokens)})
+	return pk, endErr
 }
 
 // Passkeys lists the user's passkeys, oldest first.
@@ -422,49 +426,27 @@ func (s *Service) BeginPasskeyReauth(ctx context.Context, p *access.Principal) (
 // RemovePasskey deletes one of the caller's passkeys after
 // re-authentication with the password and the current second factor: a
 // TOTP or recovery code when TOTP is on, otherwise an assertion by one of
-// the account's passkeys (handle from BeginPasskeyReauth, and
-// assertionJSON). Wrong answers count as login failures. ErrNotFound when
-// the passkey is not theirs; ErrPasskeyRequired without an assertion.
-func (s *Service) RemovePasskey(ctx context.Context, p *access.Principal, id, password, code, handle string, assertionJSON []byte, c Client) error {
+// the account's passkeys (Reauth.PasskeyHandle from BeginPasskeyReauth,
+// and PasskeyAssertion). Wrong answers count as login failures.
+// ErrNotFound when the passkey is not theirs; ErrPasskeyRequired without
+// an assertion. Other sessions and the account's tokens end.
+func (s *Service) RemovePasskey(ctx context.Context, p *access.Principal, id string, r Reauth, c Client) error {
 	if s.passkeys == nil {
 		return ErrPasskeysNotConfigured
 	}
-	u, err := s.reauthenticate(ctx, p, password, code, false, c)
+	u, err := s.confirmIdentity(ctx, p, r, false, c)
 	if err != nil {
 		return err
-	}
-	totpOn, err := s.totpEnabled(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	if !totpOn {
-		if handle == "" || len(assertionJSON) == 0 {
-			return ErrPasskeyRequired
-		}
-		cer, sd, err := s.takeCeremony(ctx, handle, ceremonyReauth)
-		if err == nil && cer.UserID != u.ID {
-			err = ErrCeremonyInvalid
-		}
-		if err == nil {
-			_, err = s.verifyAssertion(ctx, u, sd, assertionJSON, "reauthentication", c)
-		} else if errors.Is(err, ErrCeremonyInvalid) {
-			s.passkeyFailed(ctx, u.ID, "reauthentication", "ceremony", c)
-		}
-		if errors.Is(err, ErrCeremonyInvalid) || errors.Is(err, ErrPasskeyInvalid) {
-			s.addFailure(ctx, accountKey(u.Email))
-			return ErrPasskeyInvalid
-		} else if err != nil {
-			return err
-		}
 	}
 	if err := s.passkeys.store.DeletePasskey(ctx, u.ID, id); errors.Is(err, ErrNotFound) {
 		return ErrNotFound
 	} else if err != nil {
 		return fmt.Errorf("auth: remove passkey: %w", err)
 	}
+	sessions, tokens, endErr := s.factorsChanged(ctx, u.ID, p.SessionID)
 	s.record(ctx, audit.Event{Type: audit.PasskeyRemoved, ActorID: u.ID, SubjectID: u.ID, IP: c.IP, UserAgent: c.UserAgent,
-		Details: map[string]string{"passkey_id": id}})
-	return nil
+		Details: factorChangeDetails(map[string]string{"passkey_id": id}, sessions, tokens)})
+	return endErr
 }
 
 // BeginPasskeyLogin starts the second step of a pending sign-in (see

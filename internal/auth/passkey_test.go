@@ -42,8 +42,14 @@ func optionsJSON(t *testing.T, o auth.PasskeyOptions) []byte {
 // addPasskey registers a new credential of a for u under name.
 func (e *env) addPasskey(t *testing.T, a *webauthntest.Authenticator, u auth.User, name string) (auth.Passkey, *webauthntest.Credential) {
 	t.Helper()
-	p := &access.Principal{UserID: u.ID}
-	o, err := e.svc.BeginPasskeyRegistration(t.Context(), p)
+	return e.addPasskeyAs(t, a, &access.Principal{UserID: u.ID, Via: access.ViaSession}, u, name)
+}
+
+// addPasskeyAs is addPasskey by the signed-in caller p (whose session
+// stays; the account's others end).
+func (e *env) addPasskeyAs(t *testing.T, a *webauthntest.Authenticator, p *access.Principal, u auth.User, name string) (auth.Passkey, *webauthntest.Credential) {
+	t.Helper()
+	o, err := e.svc.BeginPasskeyRegistration(t.Context(), p, e.reauth(t, u), auth.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +61,44 @@ func (e *env) addPasskey(t *testing.T, a *webauthntest.Authenticator, u auth.Use
 	if err != nil {
 		t.Fatalf("FinishPasskeyRegistration(%s) = %v", name, err)
 	}
+	if e.passkeys == nil {
+		e.passkeys = map[string]heldPasskey{}
+	}
+	if _, ok := e.passkeys[u.ID]; !ok {
+		e.passkeys[u.ID] = heldPasskey{a, c}
+	}
 	return pk, c
+}
+
+// heldPasskey is a passkey a test holds: its authenticator and credential.
+type heldPasskey struct {
+	a *webauthntest.Authenticator
+	c *webauthntest.Credential
+}
+
+// reauth is the proof of identity u gives for a sensitive change: the
+// password and, while u has passkeys and no TOTP, an assertion by the
+// first passkey the test added. (Tests with TOTP on pass codes themselves.)
+func (e *env) reauth(t *testing.T, u auth.User) auth.Reauth {
+	t.Helper()
+	r := auth.Reauth{Password: goodPassword}
+	st, err := e.svc.MFAStatus(t.Context(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TOTPEnabled || st.Passkeys == 0 {
+		return r
+	}
+	held, ok := e.passkeys[u.ID]
+	if !ok {
+		t.Fatalf("%s has passkeys the test does not hold", u.Email)
+	}
+	o, err := e.svc.BeginPasskeyReauth(t.Context(), &access.Principal{UserID: u.ID, Via: access.ViaSession})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PasskeyHandle, r.PasskeyAssertion = o.Handle, must(held.a.Get(optionsJSON(t, o), held.c))
+	return r
 }
 
 // pendingFor passes the password step for email and returns the pending
@@ -145,32 +188,32 @@ func TestPasskeyManagement(t *testing.T) {
 		return o.Handle, must(a.Get(optionsJSON(t, o), c))
 	}
 	h, cred := reauth(firstCred)
-	if err := e.svc.RemovePasskey(t.Context(), p, second.ID, "wrong password", "", h, cred, auth.Client{}); !errors.Is(err, auth.ErrWrongPassword) {
+	if err := e.svc.RemovePasskey(t.Context(), p, second.ID, auth.Reauth{Password: "wrong password", PasskeyHandle: h, PasskeyAssertion: cred}, auth.Client{}); !errors.Is(err, auth.ErrWrongPassword) {
 		t.Errorf("RemovePasskey(wrong password) = %v; want ErrWrongPassword", err)
 	}
-	if err := e.svc.RemovePasskey(t.Context(), p, second.ID, goodPassword, "", "", nil, auth.Client{}); !errors.Is(err, auth.ErrPasskeyRequired) {
+	if err := e.svc.RemovePasskey(t.Context(), p, second.ID, auth.Reauth{Password: goodPassword}, auth.Client{}); !errors.Is(err, auth.ErrPasskeyRequired) {
 		t.Errorf("RemovePasskey(no passkey assertion) = %v; want ErrPasskeyRequired", err)
 	}
 	h, cred = reauth(firstCred)
-	if err := e.svc.RemovePasskey(t.Context(), &access.Principal{UserID: other.ID}, second.ID, goodPassword, "", h, cred, auth.Client{}); !errors.Is(err, auth.ErrPasskeyInvalid) {
-		t.Errorf("RemovePasskey(Ann's assertion for Bob) = %v; want ErrPasskeyInvalid", err)
+	if err := e.svc.RemovePasskey(t.Context(), &access.Principal{UserID: other.ID}, second.ID, auth.Reauth{Password: goodPassword, PasskeyHandle: h, PasskeyAssertion: cred}, auth.Client{}); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("RemovePasskey(Bob removing Ann's) = %v; want ErrNotFound", err)
 	}
 	h, cred = reauth(firstCred)
-	if err := e.svc.RemovePasskey(t.Context(), p, "nope", goodPassword, "", h, cred, auth.Client{}); !errors.Is(err, auth.ErrNotFound) {
+	if err := e.svc.RemovePasskey(t.Context(), p, "nope", auth.Reauth{Password: goodPassword, PasskeyHandle: h, PasskeyAssertion: cred}, auth.Client{}); !errors.Is(err, auth.ErrNotFound) {
 		t.Errorf("RemovePasskey(unknown id) = %v; want ErrNotFound", err)
 	}
 	h, cred = reauth(firstCred)
-	if err := e.svc.RemovePasskey(t.Context(), p, second.ID, goodPassword, "", h, cred, auth.Client{}); err != nil {
+	if err := e.svc.RemovePasskey(t.Context(), p, second.ID, auth.Reauth{Password: goodPassword, PasskeyHandle: h, PasskeyAssertion: cred}, auth.Client{}); err != nil {
 		t.Fatalf("RemovePasskey(password and passkey) = %v", err)
 	}
 	// ... and a code once TOTP is on.
 	third, _ := e.addPasskey(t, a, u, "Key")
 	secret, _ := e.enrol(t, u)
 	e.now = e.now.Add(time.Minute)
-	if err := e.svc.RemovePasskey(t.Context(), p, third.ID, goodPassword, "", "", nil, auth.Client{}); !errors.Is(err, auth.ErrMFARequired) {
+	if err := e.svc.RemovePasskey(t.Context(), p, third.ID, auth.Reauth{Password: goodPassword}, auth.Client{}); !errors.Is(err, auth.ErrMFARequired) {
 		t.Errorf("RemovePasskey(no code, TOTP on) = %v; want ErrMFARequired", err)
 	}
-	if err := e.svc.RemovePasskey(t.Context(), p, third.ID, goodPassword, e.code(t, secret, 0), "", nil, auth.Client{}); err != nil {
+	if err := e.svc.RemovePasskey(t.Context(), p, third.ID, auth.Reauth{Password: goodPassword, Code: e.code(t, secret, 0)}, auth.Client{}); err != nil {
 		t.Fatalf("RemovePasskey(password and code) = %v", err)
 	}
 	got, _ = e.svc.Passkeys(t.Context(), u.ID)
@@ -190,7 +233,7 @@ func TestPasskeyRegistrationRefusals(t *testing.T) {
 	u := e.signUp(t, "ann@example.com")
 	p := &access.Principal{UserID: u.ID}
 	begin := func() auth.PasskeyOptions {
-		o, err := e.svc.BeginPasskeyRegistration(t.Context(), p)
+		o, err := e.svc.BeginPasskeyRegistration(t.Context(), p, e.reauth(t, u), auth.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -368,7 +411,7 @@ func TestPasskeyCountsForMFAPolicy(t *testing.T) {
 	if err != nil || !p.MFAEnrollmentRequired {
 		t.Fatalf("before a passkey: MFAEnrollmentRequired = %v, %v; want true", p, err)
 	}
-	e.addPasskey(t, webauthntest.New(rpOrigin), u, "Laptop")
+	e.addPasskeyAs(t, webauthntest.New(rpOrigin), p, u, "Laptop")
 	p, err = e.svc.AuthenticateSession(t.Context(), res.SessionToken)
 	if err != nil || p.MFAEnrollmentRequired {
 		t.Errorf("with only a passkey: MFAEnrollmentRequired = %v, %v; want false", p, err)

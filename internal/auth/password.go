@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
@@ -231,6 +232,7 @@ var (
 	reasonPasswordTooShort    = fmt.Sprintf("password must be at least %d characters long", MinPasswordLen)
 	reasonPasswordTooLong     = fmt.Sprintf("password must be at most %d characters long", MaxPasswordLen)
 	reasonPasswordTooCommon   = "this password is too common; choose one that is not on lists of leaked passwords"
+	reasonPasswordBreached    = "this password has appeared in a data breach, so attackers try it; choose another"
 )
 
 // CheckPassword reports whether password may be set as a new password: valid
@@ -238,8 +240,12 @@ var (
 // list of common passwords (compared case-insensitively, and also after
 // trimming surrounding whitespace). It returns nil or a *PasswordPolicyError.
 //
-// The first call loads the list (about 30,000 entries); CheckPassword is safe
-// for concurrent use.
+// It knows nothing of the account or the instance: the Service checks new
+// passwords with checkNewPassword, which adds context-specific words and
+// the operator's breached-password list.
+//
+// The first call loads the list (about 141,000 entries); CheckPassword is
+// safe for concurrent use.
 func CheckPassword(password string) error {
 	if !utf8.ValidString(password) {
 		return &PasswordPolicyError{Reason: reasonPasswordInvalidUTF8}
@@ -261,9 +267,10 @@ func CheckPassword(password string) error {
 	return nil
 }
 
-// commonPasswordsFile is the zxcvbn password frequency list, lowercased, one
-// per line; commonpasswords.SOURCE says where it comes from and how to
-// regenerate it.
+// commonPasswordsFile is the zxcvbn password frequency list followed by every
+// other entry of at least MinPasswordLen characters of the Xato top-million
+// list, lowercased, one per line; commonpasswords.SOURCE says where it comes
+// from and how to regenerate it.
 //
 //go:embed commonpasswords.txt
 var commonPasswordsFile string
@@ -279,3 +286,41 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	}
 	return set
 })
+
+// checkNewPassword is the whole policy for a new password of u, who need
+// not exist yet (Email and Name are enough; with neither, only the
+// instance's words count): CheckPassword, then the context-specific words
+// (contextwords.go), then the operator's breached-password list, if any
+// (breached.go). It returns nil, a *PasswordPolicyError, or an error
+// reading the breached-password list.
+func (s *Service) checkNewPassword(password string, u User) error {
+	if err := CheckPassword(password); err != nil {
+		return err
+	}
+	if err := checkContextWords(password, s.contextWords(u)); err != nil {
+		return err
+	}
+	if s.cfg.BreachedPasswords == nil {
+		return nil
+	}
+	found, err := s.cfg.BreachedPasswords.Contains(password)
+	if err != nil {
+		return fmt.Errorf("auth: check password: %w", err)
+	}
+	if found {
+		return &PasswordPolicyError{Reason: reasonPasswordBreached}
+	}
+	return nil
+}
+
+// checkNewPasswordOf is checkNewPassword for the existing account userID.
+func (s *Service) checkNewPasswordOf(ctx context.Context, userID, password string) error {
+	if err := CheckPassword(password); err != nil {
+		return err // no need to read the account
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("auth: check password: %w", err)
+	}
+	return s.checkNewPassword(password, u)
+}

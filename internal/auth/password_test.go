@@ -349,7 +349,9 @@ func TestCheckPassword(t *testing.T) {
 		{"common, mixed case", "Password123", reasonPasswordTooCommon},
 		{"common, surrounding spaces", "  iloveyou12\t", reasonPasswordTooCommon},
 		{"common short entry padded to length", "   password   ", reasonPasswordTooCommon},
-		{"common with inner change", "1234567890x", ""},
+		{"common from the top million, not in zxcvbn", "1111111111", reasonPasswordTooCommon},
+		{"common from the top million, 11 chars", "1234567890x", reasonPasswordTooCommon},
+		{"common with inner change", "1234567890 lamp", ""},
 		{"spaces are kept as characters", "ab cd ef gh", ""},
 		{"no composition rules", "correct horse battery staple", ""},
 	}
@@ -372,8 +374,8 @@ func TestCheckPassword(t *testing.T) {
 
 func TestCommonPasswordList(t *testing.T) {
 	set := commonPasswords()
-	if len(set) < 10000 {
-		t.Errorf("len(commonPasswords()) = %d; want >= 10000", len(set))
+	if len(set) < 140000 {
+		t.Errorf("len(commonPasswords()) = %d; want >= 140000", len(set))
 	}
 	// Entries shorter than MinPasswordLen are refused by length anyway; the
 	// list only earns its keep through its longer entries.
@@ -383,12 +385,40 @@ func TestCommonPasswordList(t *testing.T) {
 			long++
 		}
 	}
-	if long < 1000 {
-		t.Errorf("commonPasswords() has %d entries of >= %d characters; want >= 1000", long, MinPasswordLen)
+	if long < 100000 {
+		t.Errorf("commonPasswords() has %d entries of >= %d characters; want >= 100000", long, MinPasswordLen)
 	}
 	for _, entry := range []string{"1234567890", "qwertyuiop", "password123", "iloveyou12", "password"} {
 		if _, found := set[entry]; !found {
 			t.Errorf("commonPasswords()[%q] missing; want present", entry)
+		}
+	}
+}
+
+// TestCommonPasswordListCoversPolicyLength is ASVS V6.2.4: at least the top
+// 3,000 common passwords that the length policy would otherwise accept are
+// refused. The list holds every entry of MinPasswordLen or more characters
+// of the Xato top million, so it holds that corpus's top 3,000 of them.
+func TestCommonPasswordListCoversPolicyLength(t *testing.T) {
+	long := 0
+	for entry := range commonPasswords() {
+		if utf8.RuneCountInString(entry) >= MinPasswordLen {
+			long++
+		}
+	}
+	if long < 3000 {
+		t.Errorf("commonPasswords() has %d entries of >= %d characters; want >= 3000", long, MinPasswordLen)
+	}
+	// The most common long entries of the top million, which zxcvbn's list
+	// left out (it drops what its sequence and repeat matchers find), and
+	// entries from far down the million.
+	for _, password := range []string{
+		"1111111111", "0987654321", "0123456789", "1234512345", "qwertyqwerty",
+		"creditcard", "ctvyflwfnm", "vjht123jltccf", "Basketball", "  9876543210 ",
+	} {
+		var policy *PasswordPolicyError
+		if err := CheckPassword(password); !errors.As(err, &policy) || policy.Reason != reasonPasswordTooCommon {
+			t.Errorf("CheckPassword(%q) = %v; want %q", password, err, reasonPasswordTooCommon)
 		}
 	}
 }

@@ -39,6 +39,12 @@ type Config struct {
 	Password      PasswordParams
 	InviteTTL     time.Duration // how long an invitation stays valid
 	MFA           MFAPolicy     // who must use a second factor (see mfa.go); "" is MFAOptional
+	// PublicURL is the instance's URL; its host name gives context words
+	// that new passwords may not be made of (contextwords.go).
+	PublicURL string
+	// BreachedPasswords, when set, refuses new passwords found in the
+	// operator's offline breach list (breached.go); the caller closes it.
+	BreachedPasswords *BreachedPasswords
 }
 
 // DefaultConfig returns the documented defaults.
@@ -190,7 +196,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if err := CheckPassword(req.Password); err != nil {
+	if err := s.checkNewPassword(req.Password, User{Email: email, Name: name}); err != nil {
 		return User{}, err
 	}
 	policy, err := s.EffectiveSignupPolicy(ctx)
@@ -254,7 +260,7 @@ func (s *Service) CreateUser(ctx context.Context, email, name, password string, 
 	if name, err = checkName(name); err != nil {
 		return User{}, err
 	}
-	if err := CheckPassword(password); err != nil {
+	if err := s.checkNewPassword(password, User{Email: email, Name: name}); err != nil {
 		return User{}, err
 	}
 	for _, r := range roles {
@@ -300,40 +306,22 @@ func (s *Service) UpdateName(ctx context.Context, userID, name string, c Client)
 	return s.User(ctx, userID)
 }
 
-// ChangePassword replaces userID's password after checking the current
-// one, and ends every other session of the account. An account with MFA
-// on needs ChangePasswordWithCode.
-func (s *Service) ChangePassword(ctx context.Context, p *access.Principal, current, next string, c Client) error {
-	return s.ChangePasswordWithCode(ctx, p, current, next, "", c)
-}
-
-// ChangePasswordWithCode is ChangePassword with re-authentication by a
-// second factor: when the account has MFA on, otp must be a current TOTP
-// or recovery code (ErrMFARequired without one, ErrInvalidOTP when wrong).
-func (s *Service) ChangePasswordWithCode(ctx context.Context, p *access.Principal, current, next, otp string, c Client) error {
-	u, err := s.store.UserByID(ctx, p.UserID)
-	if err != nil {
-		return fmt.Errorf("auth: change password: %w", err)
-	}
-	if s.mfa != nil {
-		if CheckPassword(next) == nil { // a refused new password should not use up a code
-			if _, err := s.reauthenticate(ctx, p, current, otp, false, c); err != nil {
-				return err
-			}
-		} else if ok, _, err := VerifyPassword(u.PasswordHash, current, s.cfg.Password); err != nil || !ok {
-			if err != nil {
-				return fmt.Errorf("auth: change password: %w", err)
-			}
-			s.addFailure(ctx, accountKey(u.Email))
-			return ErrWrongPassword
+// ChangePassword replaces the caller's password after re-authentication
+// with every factor the account has (r.Password is the current password;
+// see Reauth), then ends every other session and revokes the account's
+// personal access tokens. A refused new password uses up no code.
+func (s *Service) ChangePassword(ctx context.Context, p *access.Principal, r Reauth, next string, c Client) error {
+	if err := s.checkNewPasswordOf(ctx, p.UserID, next); err != nil {
+		// Still check the current password first, so that the answer
+		// does not tell a session thief that a new password is refused
+		// before proving they know the old one.
+		if _, perr := s.checkReauthPassword(ctx, p, r.Password); perr != nil {
+			return perr
 		}
-	} else if ok, _, err := VerifyPassword(u.PasswordHash, current, s.cfg.Password); err != nil {
-		return fmt.Errorf("auth: change password: %w", err)
-	} else if !ok {
-		s.addFailure(ctx, accountKey(u.Email))
-		return ErrWrongPassword
+		return err
 	}
-	if err := CheckPassword(next); err != nil {
+	u, err := s.confirmIdentity(ctx, p, r, false, c)
+	if err != nil {
 		return err
 	}
 	hash, err := HashPassword(next, s.cfg.Password)
@@ -343,13 +331,10 @@ func (s *Service) ChangePasswordWithCode(ctx context.Context, p *access.Principa
 	if err := s.store.SetPasswordHash(ctx, u.ID, hash, s.now().UTC()); err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	}
-	n, err := s.store.DeleteSessionsExcept(ctx, u.ID, p.SessionID)
-	if err != nil {
-		return fmt.Errorf("auth: change password: end other sessions: %w", err)
-	}
+	sessions, tokens, endErr := s.factorsChanged(ctx, u.ID, p.SessionID)
 	s.record(ctx, audit.Event{Type: audit.PasswordChanged, ActorID: u.ID, SubjectID: u.ID, IP: c.IP, UserAgent: c.UserAgent,
-		Details: map[string]string{"other_sessions_ended": fmt.Sprint(n)}})
-	return nil
+		Details: factorChangeDetails(nil, sessions, tokens)})
+	return endErr
 }
 
 // ErrWrongPassword is returned when a signed-in user confirms an action

@@ -27,6 +27,9 @@ type env struct {
 	svc   *auth.Service
 	store *sqlstore.Store
 	now   time.Time
+	// passkeys holds, per account, the authenticator and credential of
+	// the last passkey a test added, to re-authenticate with it.
+	passkeys map[string]heldPasskey
 }
 
 func newEnv(t *testing.T, mutate func(*auth.Config)) *env {
@@ -197,10 +200,25 @@ func TestLoginAndSessions(t *testing.T) {
 	if _, err := e.svc.AuthenticateSession(t.Context(), r1.SessionToken); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("session after logout = %v; want ErrUnauthenticated", err)
 	}
-	if err := e.svc.RevokeSession(t.Context(), "someone-else", r2.Session.ID, auth.Client{}); !errors.Is(err, auth.ErrNotFound) {
+	other, err := e.svc.CreateUser(t.Context(), "someone-else@example.com", "Someone", goodPassword, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RevokeSession(t.Context(), &access.Principal{UserID: other.ID, Via: access.ViaSession}, r2.Session.ID, auth.Reauth{Password: goodPassword}, auth.Client{}); !errors.Is(err, auth.ErrNotFound) {
 		t.Errorf("revoking another account's session = %v; want ErrNotFound", err)
 	}
-	if err := e.svc.RevokeSession(t.Context(), u.ID, r2.Session.ID, auth.Client{}); err != nil {
+	// Ending another session than one's own needs the password.
+	me := &access.Principal{UserID: u.ID, Via: access.ViaSession, SessionID: "not this one"}
+	if err := e.svc.RevokeSession(t.Context(), me, r2.Session.ID, auth.Reauth{}, auth.Client{}); !errors.Is(err, auth.ErrReauthRequired) {
+		t.Errorf("revoking a session without the password = %v; want ErrReauthRequired", err)
+	}
+	if err := e.svc.RevokeSession(t.Context(), me, r2.Session.ID, auth.Reauth{Password: "not the password"}, auth.Client{}); !errors.Is(err, auth.ErrWrongPassword) {
+		t.Errorf("revoking a session with a wrong password = %v; want ErrWrongPassword", err)
+	}
+	if _, err := e.svc.AuthenticateSession(t.Context(), r2.SessionToken); err != nil {
+		t.Errorf("session after refused revocations = %v; want alive", err)
+	}
+	if err := e.svc.RevokeSession(t.Context(), me, r2.Session.ID, auth.Reauth{Password: goodPassword}, auth.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.AuthenticateSession(t.Context(), r2.SessionToken); !errors.Is(err, auth.ErrUnauthenticated) {
@@ -309,13 +327,24 @@ func TestLoginRehashes(t *testing.T) {
 func TestTokens(t *testing.T) {
 	e := newEnv(t, func(c *auth.Config) { c.Signup = auth.SignupOpen })
 	a, b := e.signUp(t, "a@example.com"), e.signUp(t, "b@example.com")
-	tok, secret, err := e.svc.CreateToken(t.Context(), a.ID, "backup script", auth.Client{})
+	pa := &access.Principal{UserID: a.ID, Via: access.ViaSession, SessionID: "s"}
+	if _, _, err := e.svc.CreateToken(t.Context(), pa, "backup script", auth.Reauth{}, auth.Client{}); !errors.Is(err, auth.ErrReauthRequired) {
+		t.Errorf("CreateToken without the password = %v; want ErrReauthRequired", err)
+	}
+	if _, _, err := e.svc.CreateToken(t.Context(), pa, "backup script", auth.Reauth{Password: "not the password"}, auth.Client{}); !errors.Is(err, auth.ErrWrongPassword) {
+		t.Errorf("CreateToken with a wrong password = %v; want ErrWrongPassword", err)
+	}
+	tok, secret, err := e.svc.CreateToken(t.Context(), pa, "backup script", auth.Reauth{Password: goodPassword}, auth.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.svc.AuthenticateToken(t.Context(), secret)
 	if err != nil || p.UserID != a.ID || p.Via != access.ViaToken || p.TokenID != tok.ID {
 		t.Fatalf("AuthenticateToken = %+v, %v", p, err)
+	}
+	// A token cannot make more tokens, even with the password.
+	if _, _, err := e.svc.CreateToken(t.Context(), p, "more", auth.Reauth{Password: goodPassword}, auth.Client{}); !errors.Is(err, auth.ErrSessionRequired) {
+		t.Errorf("CreateToken by a token = %v; want ErrSessionRequired", err)
 	}
 	if _, err := e.svc.AuthenticateSession(t.Context(), secret); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Error("a personal access token was accepted as a session token")
@@ -329,22 +358,32 @@ func TestTokens(t *testing.T) {
 	if _, err := e.svc.AuthenticateToken(t.Context(), secret); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("revoked token = %v; want ErrUnauthenticated", err)
 	}
-	if _, _, err := e.svc.CreateToken(t.Context(), a.ID, "", auth.Client{}); !errors.Is(err, auth.ErrInvalidTokenName) {
+	if _, _, err := e.svc.CreateToken(t.Context(), pa, "", auth.Reauth{Password: goodPassword}, auth.Client{}); !errors.Is(err, auth.ErrInvalidTokenName) {
 		t.Errorf("empty token name = %v", err)
 	}
 }
 
-func TestChangePasswordEndsOtherSessions(t *testing.T) {
+func TestChangePasswordEndsOtherSessionsAndTokens(t *testing.T) {
 	e := newEnv(t, nil)
 	e.signUp(t, "a@example.com")
 	r1, _ := e.login("a@example.com", goodPassword, "", "192.0.2.1")
 	r2, _ := e.login("a@example.com", goodPassword, "", "192.0.2.2")
 	p, _ := e.svc.AuthenticateSession(t.Context(), r1.SessionToken)
-	if err := e.svc.ChangePassword(t.Context(), p, "not the password", "brand new passphrase", auth.Client{}); !errors.Is(err, auth.ErrWrongPassword) {
+	_, token, err := e.svc.CreateToken(t.Context(), p, "script", auth.Reauth{Password: goodPassword}, auth.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ChangePassword(t.Context(), p, auth.Reauth{Password: "not the password"}, "brand new passphrase", auth.Client{}); !errors.Is(err, auth.ErrWrongPassword) {
 		t.Errorf("wrong current password = %v; want ErrWrongPassword", err)
 	}
-	if err := e.svc.ChangePassword(t.Context(), p, goodPassword, "brand new passphrase", auth.Client{}); err != nil {
+	if _, err := e.svc.AuthenticateToken(t.Context(), token); err != nil {
+		t.Errorf("token after a refused password change = %v; want alive", err)
+	}
+	if err := e.svc.ChangePassword(t.Context(), p, auth.Reauth{Password: goodPassword}, "brand new passphrase", auth.Client{}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := e.svc.AuthenticateToken(t.Context(), token); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("token after password change = %v; want revoked", err)
 	}
 	if _, err := e.svc.AuthenticateSession(t.Context(), r1.SessionToken); err != nil {
 		t.Errorf("current session after password change = %v; want kept", err)
@@ -362,7 +401,7 @@ func TestAuditHasNoSecrets(t *testing.T) {
 	u := e.signUp(t, "a@example.com")
 	e.login("a@example.com", "wrong but secret pw", "", "192.0.2.1")
 	r, _ := e.login("a@example.com", goodPassword, "", "192.0.2.1")
-	_, secret, _ := e.svc.CreateToken(t.Context(), u.ID, "t", auth.Client{})
+	_, secret, _ := e.svc.CreateToken(t.Context(), &access.Principal{UserID: u.ID, Via: access.ViaSession}, "t", auth.Reauth{Password: goodPassword}, auth.Client{})
 	ev, err := e.store.AuditEventsAbout(t.Context(), u.ID, 100)
 	if err != nil {
 		t.Fatal(err)

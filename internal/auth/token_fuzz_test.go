@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"safelight/internal/access"
 	"safelight/internal/audit"
 	"safelight/internal/auth"
 	"safelight/internal/sqlstore"
@@ -60,7 +61,7 @@ func newFuzzSecrets(f *testing.F) *fuzzSecrets {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tok, pat, err := svc.CreateToken(ctx, u.ID, "fuzz", auth.Client{})
+	tok, pat, err := svc.CreateToken(ctx, &access.Principal{UserID: u.ID, Via: access.ViaSession}, "fuzz", auth.Reauth{Password: goodPassword}, auth.Client{})
 	if err != nil {
 		f.Fatal(err)
 	}

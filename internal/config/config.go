@@ -49,6 +49,10 @@ type Config struct {
 	// account must use a second factor); accounts with an instance role
 	// always must.
 	MFAPolicy string
+	// BreachedPasswords is the path of an offline Pwned Passwords list
+	// (SHA-1, ordered by hash) that new passwords are checked against, or
+	// "" for none; app opens it at start (see auth.OpenBreachedPasswords).
+	BreachedPasswords string
 	// PublicURL is the URL users reach the server at: scheme and host,
 	// never a trailing slash after Load.
 	PublicURL string

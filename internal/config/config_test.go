@@ -118,6 +118,7 @@ var precedenceSamples = map[string][3]string{
 	"root-key-file":        {"/srv/file.key", "/srv/env.key", "/srv/flag.key"},
 	"signup":               {"open", "invite", "closed"},
 	"mfa-policy":           {"optional", "required", "optional"},
+	"breached-passwords":   {"/srv/file-pwned.txt", "/srv/env-pwned.txt", "/srv/flag-pwned.txt"},
 	"public-url":           {"https://file.example", "https://env.example", "http://localhost:9"},
 	"insecure-http":        {"true", "false", "true"},
 	"session-idle":         {"1h", "2h", "3h"},

@@ -106,6 +106,12 @@ var options = []option{
 		field:   func(c *Config) any { return &c.MFAPolicy },
 	},
 	{
+		name: "breached-passwords", arg: "PATH",
+		usage:   "Have I Been Pwned's Pwned Passwords list, SHA-1 version ordered by hash (HASH:COUNT lines, about 40 GB, from its downloader); new passwords found in it are refused; searched on disk, never loaded, nothing leaves the machine",
+		defHelp: "none: only the bundled list of common passwords",
+		field:   func(c *Config) any { return &c.BreachedPasswords },
+	},
+	{
 		name: "public-url", arg: "URL",
 		usage:   "URL users reach the server at, without a path; https enables Secure __Host- cookies and HSTS",
 		defHelp: "http://LISTEN, or with TLS on https:// and the first of --acme-domains or LISTEN",

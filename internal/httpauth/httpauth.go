@@ -140,6 +140,10 @@ type Authenticator struct {
 	Limits *ratelimit.Limiter
 	// ClientIP gives the request's client address (httpx.ClientIP).
 	ClientIP func(*http.Request) string
+	// Audit, when set, records wrong bearer tokens (audit.TokenInvalid,
+	// once per address and EventWindow) and the first refusal of a
+	// window of the wrong-token limit (audit.RateLimited).
+	Audit *audit.Recorder
 }
 
 // Authenticate returns the caller of r, or nil when r carries no valid
@@ -152,16 +156,25 @@ func (a *Authenticator) Authenticate(r *http.Request, allowBearer bool) (*access
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return nil, nil
 		}
+		token = strings.TrimSpace(token)
 		if a.Limits == nil {
-			return orAnonymous(a.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(token)))
+			p, err := a.Auth.AuthenticateToken(r.Context(), token)
+			if errors.Is(err, auth.ErrUnauthenticated) {
+				a.recordWrongToken(r, "", token)
+			}
+			return orAnonymous(p, err)
 		}
-		subject := ratelimit.Address(a.ClientIP(r))
+		ip := a.ClientIP(r)
+		subject := ratelimit.Address(ip)
 		if err := a.Limits.Check(r.Context(), ratelimit.BadCredentials, subject); err != nil {
+			a.recordLimited(r, ip, err)
 			return nil, err
 		}
-		p, err := a.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(token))
+		p, err := a.Auth.AuthenticateToken(r.Context(), token)
 		if errors.Is(err, auth.ErrUnauthenticated) {
+			a.recordWrongToken(r, ip, token)
 			if err := a.Limits.Allow(r.Context(), ratelimit.BadCredentials, subject); err != nil {
+				a.recordLimited(r, ip, err)
 				return nil, err
 			}
 		}
@@ -172,6 +185,50 @@ func (a *Authenticator) Authenticate(r *http.Request, allowBearer bool) (*access
 		return nil, nil
 	}
 	return orAnonymous(a.Auth.AuthenticateSession(r.Context(), ck.Value))
+}
+
+// recordWrongToken records a bearer token that matched no token
+// (audit.TokenInvalid), once per client address and EventWindow. The event
+// names the token's type marker only: the rest is the secret, or for a
+// wrong guess, something like it.
+func (a *Authenticator) recordWrongToken(r *http.Request, ip, token string) {
+	if a.Audit == nil {
+		return
+	}
+	if ip == "" && a.ClientIP != nil {
+		ip = a.ClientIP(r)
+	}
+	c := ClientOf(r, ip)
+	ev := SecurityEvents{Audit: a.Audit, Limits: a.Limits}
+	ev.Record(r.Context(), ratelimit.Address(ip), audit.Event{Type: audit.TokenInvalid, IP: c.IP, UserAgent: c.UserAgent,
+		Details: map[string]string{"token_prefix": tokenMarker(token)}})
+}
+
+// recordLimited records a refusal by the wrong-token limit
+// (audit.RateLimited), once per address and EventWindow. The refusal comes
+// from Check, before the token is looked at, so LimitedError.First (set
+// only by a counting Allow) cannot mark the first one here.
+func (a *Authenticator) recordLimited(r *http.Request, ip string, err error) {
+	var le *ratelimit.LimitedError
+	if a.Audit == nil || !errors.As(err, &le) {
+		return
+	}
+	c := ClientOf(r, ip)
+	ev := SecurityEvents{Audit: a.Audit, Limits: a.Limits}
+	ev.Record(r.Context(), ratelimit.Address(ip), audit.Event{Type: audit.RateLimited, IP: c.IP, UserAgent: c.UserAgent,
+		Details: map[string]string{"rule": le.Rule}})
+}
+
+// tokenMarker returns the type marker that starts every Safelight secret
+// ("slp_" for a personal access token, "sls_" for a session…) when token
+// begins with one, and "none" otherwise. Nothing after the marker is ever
+// returned, and a token of another form gives nothing of itself away: it
+// may be a password pasted into the wrong place.
+func tokenMarker(token string) string {
+	if len(token) > 4 && token[0] == 's' && token[1] == 'l' && 'a' <= token[2] && token[2] <= 'z' && token[3] == '_' {
+		return token[:4]
+	}
+	return "none"
 }
 
 func orAnonymous(p *access.Principal, err error) (*access.Principal, error) {

@@ -59,7 +59,7 @@ func FuzzAuthenticate(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tok, pat, err := svc.CreateToken(ctx, u.ID, "fuzz", auth.Client{})
+	tok, pat, err := svc.CreateToken(ctx, &access.Principal{UserID: u.ID, Via: access.ViaSession}, "fuzz", auth.Reauth{Password: password}, auth.Client{})
 	if err != nil {
 		f.Fatal(err)
 	}

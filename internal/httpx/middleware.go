@@ -131,6 +131,8 @@ func Middleware(h http.Handler, opts SecurityOptions, log *slog.Logger) http.Han
 		nonce := newRandom(16)
 		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), nonceKey, nonce)
 		ctx = context.WithValue(ctx, clientIPKey, clientIP(r, opts.TrustedProxies))
+		caller := new(requestCaller)
+		ctx = context.WithValue(ctx, callerKey, caller)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
@@ -143,8 +145,12 @@ func Middleware(h http.Handler, opts SecurityOptions, log *slog.Logger) http.Han
 					WriteAPIError(sw, Errorf(http.StatusInternalServerError, "internal error; the problem was logged"))
 				}
 			}
-			log.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", sw.status, "bytes", sw.bytes, "duration_ms", time.Since(start).Milliseconds())
+			attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "bytes", sw.bytes, "duration_ms", time.Since(start).Milliseconds()}
+			if caller.userID != "" {
+				attrs = append(attrs, "user", caller.userID, "via", caller.via)
+			}
+			log.InfoContext(ctx, "request", attrs...)
 		}()
 		hdr := w.Header()
 		hdr.Set("X-Request-Id", id)
@@ -161,6 +167,22 @@ func Middleware(h http.Handler, opts SecurityOptions, log *slog.Logger) http.Han
 		}
 		protected.ServeHTTP(sw, r)
 	})
+}
+
+// requestCaller is filled in by the router once it knows who is calling,
+// so that the request's log line says who it was (ASVS 16.2.1).
+type requestCaller struct{ userID, via string }
+
+type callerKeyType struct{}
+
+var callerKey callerKeyType
+
+// noteCaller records the authenticated caller of r's request for its log
+// line.
+func noteCaller(ctx context.Context, userID, via string) {
+	if c, ok := ctx.Value(callerKey).(*requestCaller); ok {
+		c.userID, c.via = userID, via
+	}
 }
 
 func newRandom(n int) string {

@@ -72,6 +72,18 @@ type Router struct {
 	renderPage PageErrorRenderer
 	signInPath string
 	enrollPath string // where page routes send callers who must enrol MFA first
+	denied     func(r *http.Request, d Denial)
+}
+
+// Denial is a refusal answered to a signed-in caller, as told to the
+// function set with OnDenied (the security log's view of it).
+type Denial struct {
+	Caller *access.Principal
+	// Policy names the route policy that refused the caller; "" when the
+	// policy let them in and the handler answered 404, which may hide
+	// another account's resource.
+	Policy string
+	Status int // what was answered
 }
 
 // NewRouter returns an empty router. signInPath is where page routes send
@@ -88,6 +100,21 @@ func (rt *Router) SetMFAEnrollmentPath(path string) { rt.enrollPath = path }
 
 // SetPageErrorRenderer sets how page routes show errors.
 func (rt *Router) SetPageErrorRenderer(f PageErrorRenderer) { rt.renderPage = f }
+
+// OnDenied sets a function told of each refusal of a signed-in caller,
+// once the answer is written: a route policy that hides the route (404)
+// or asks for a session instead of a token (403), and a handler's 404. It
+// sees r with its route pattern and path values, runs on the request's
+// goroutine and cannot change the answer; it must return at once, since
+// any work it did there could show in the answer's timing (for example,
+// whether a hidden resource exists).
+func (rt *Router) OnDenied(f func(r *http.Request, d Denial)) { rt.denied = f }
+
+func (rt *Router) deny(r *http.Request, p *access.Principal, policy string, status int) {
+	if rt.denied != nil && p != nil {
+		rt.denied(r, Denial{Caller: p, Policy: policy, Status: status})
+	}
+}
 
 // API registers a JSON API route.
 func (rt *Router) API(pattern string, pol access.Policy, h HandlerFunc) {
@@ -130,6 +157,9 @@ func (rt *Router) handle(pattern string, pol access.Policy, kind Kind, h Handler
 			rt.fail(w, r, kind, err)
 			return
 		}
+		if p != nil {
+			noteCaller(r.Context(), p.UserID, string(p.Via))
+		}
 		switch access.Check(pol, p) {
 		case access.Unauthenticated:
 			if kind == Page && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -140,6 +170,7 @@ func (rt *Router) handle(pattern string, pol access.Policy, kind Kind, h Handler
 			return
 		case access.Hidden:
 			rt.fail(w, r, kind, NotFound())
+			rt.deny(r, p, pol.Name(), http.StatusNotFound)
 			return
 		case access.EnrollMFA:
 			if kind == Page && rt.enrollPath != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -150,10 +181,19 @@ func (rt *Router) handle(pattern string, pol access.Policy, kind Kind, h Handler
 				Message: "set up two-step sign-in first: this account must use it",
 				Fields:  map[string]any{"mfa_enrollment_required": true}})
 			return
+		case access.SessionRequired:
+			rt.fail(w, r, kind, &Error{Status: http.StatusForbidden,
+				Message: "sign in to change this: a personal access token cannot change passwords, second factors, sessions or tokens",
+				Fields:  map[string]any{"session_required": true}})
+			rt.deny(r, p, pol.Name(), http.StatusForbidden)
+			return
 		}
 		r = r.WithContext(access.WithPrincipal(r.Context(), p))
 		if err := h(w, r); err != nil {
 			rt.fail(w, r, kind, err)
+			if asError(err).Status == http.StatusNotFound {
+				rt.deny(r, p, "", http.StatusNotFound)
+			}
 		}
 	}))
 }

@@ -122,6 +122,8 @@ func TestPolicyEnforcedBeforeHandler(t *testing.T) {
 		{nil, access.Authenticated, "page", 303},
 		{&access.Principal{UserID: "u"}, access.Admin, "api", 404},
 		{&access.Principal{UserID: "u"}, access.Admin, "page", 404},
+		{&access.Principal{UserID: "u", Via: access.ViaToken, TokenID: "t"}, access.AccountSecurity, "api", 403},
+		{&access.Principal{UserID: "u", Via: access.ViaToken, TokenID: "t"}, access.MFASetup, "api", 403},
 	} {
 		called = false
 		rt := newRouter(tt.p)

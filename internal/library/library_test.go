@@ -79,7 +79,8 @@ func newFixture(t *testing.T) fixture {
 
 func (f fixture) ingest(t *testing.T, data []byte) library.Asset {
 	t.Helper()
-	a, dup, err := f.lib.Ingest(t.Context(), f.owner, library.Upload{Filename: "x.jpg", Body: bytes.NewReader(data)})
+	// No extension: the name must match the content when it has one.
+	a, dup, err := f.lib.Ingest(t.Context(), f.owner, library.Upload{Filename: "upload", Body: bytes.NewReader(data)})
 	if err != nil || dup {
 		t.Fatalf("Ingest = %v, duplicate %v", err, dup)
 	}

@@ -110,6 +110,9 @@ func (s *Service) Ingest(ctx context.Context, p *access.Principal, up Upload) (a
 	if err != nil {
 		return Asset{}, false, err
 	}
+	if err := media.CheckExtension(up.Filename, info.Format); err != nil {
+		return Asset{}, false, err
+	}
 	meta, err := media.ExtractMetadata(data)
 	if err != nil {
 		s.log.DebugContext(ctx, "metadata not read", "err", err)

@@ -90,6 +90,18 @@ func (s *Store) UseEmailToken(ctx context.Context, purpose auth.TokenPurpose, ha
 	return t, nil
 }
 
+// EmailTokenByHash implements auth.EmailStore.
+func (s *Store) EmailTokenByHash(ctx context.Context, purpose auth.TokenPurpose, hash []byte) (auth.EmailToken, error) {
+	t, err := scanEmailToken(s.read.QueryRowContext(ctx, `SELECT `+emailTokenColumns+` FROM email_tokens
+		WHERE token_hash = $1 AND purpose = $2`, hash, string(purpose)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.EmailToken{}, auth.ErrTokenInvalid
+	} else if err != nil {
+		return auth.EmailToken{}, s.errorf("sqlstore: e-mail token: %w", err)
+	}
+	return t, nil
+}
+
 // SetEmailVerified implements auth.EmailStore.
 func (s *Store) SetEmailVerified(ctx context.Context, userID, email string, at time.Time) error {
 	var n int

@@ -100,3 +100,41 @@ func collect[T any](s *Store, rows *sql.Rows, scan func(interface{ Scan(...any) 
 	}
 	return out, nil
 }
+
+// EndSessionsOf implements auth.AccountAdminStore.
+func (s *Store) EndSessionsOf(ctx context.Context, userID, keepID string) (auth.Ended, error) {
+	var ended auth.Ended
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = $1`, userID).Scan(&one); err != nil {
+			return notFound(err, auth.ErrNotFound)
+		}
+		var err error
+		if ended.Sessions, err = txCount(ctx, tx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keepID); err != nil {
+			return err
+		}
+		ended.PendingLogins, err = txCount(ctx, tx, `DELETE FROM pending_logins WHERE user_id = $1`, userID)
+		return err
+	})
+	if err != nil {
+		return auth.Ended{}, s.errorf("sqlstore: end sessions of %s: %w", userID, err)
+	}
+	return ended, nil
+}
+
+// EndAllSessions implements auth.AccountAdminStore.
+func (s *Store) EndAllSessions(ctx context.Context, keepID string) (auth.Ended, error) {
+	var ended auth.Ended
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if ended.Sessions, err = txCount(ctx, tx, `DELETE FROM sessions WHERE id <> $1`, keepID); err != nil {
+			return err
+		}
+		ended.PendingLogins, err = txCount(ctx, tx, `DELETE FROM pending_logins`)
+		return err
+	})
+	if err != nil {
+		return auth.Ended{}, s.errorf("sqlstore: end all sessions: %w", err)
+	}
+	return ended, nil
+}

@@ -58,6 +58,19 @@ func (s *Store) DeleteToken(ctx context.Context, userID, id string) error {
 		`DELETE FROM api_tokens WHERE id = $1 AND user_id = $2`, id, userID)
 }
 
+// DeleteTokensOf implements auth.Store.
+func (s *Store) DeleteTokensOf(ctx context.Context, userID string) (int, error) {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, s.errorf("sqlstore: delete tokens of %s: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.errorf("sqlstore: delete tokens of %s: %w", userID, err)
+	}
+	return int(n), nil
+}
+
 // CreateInvite implements auth.Store.
 func (s *Store) CreateInvite(ctx context.Context, inv auth.Invite) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO invites (id, email, token_hash, created_by, created_at, expires_at)

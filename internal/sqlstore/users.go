@@ -69,17 +69,21 @@ func (s *Store) CreateUser(ctx context.Context, nu auth.NewUser) (auth.User, err
 	return u, nil
 }
 
-const userColumns = `id, email, name, password_hash, created_at, updated_at, email_verified_at`
+const userColumns = `id, email, name, password_hash, created_at, updated_at, email_verified_at, disabled_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (auth.User, error) {
+	var u auth.User
+	var created, updated, verified, disabled int64
+	err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &created, &updated, &verified, &disabled)
+	u.CreatedAt, u.UpdatedAt, u.EmailVerifiedAt, u.DisabledAt = fromMicros(created), fromMicros(updated), fromMicros(verified), fromMicros(disabled)
+	return u, err
+}
 
 func (s *Store) userWhere(ctx context.Context, cond string, arg any) (auth.User, error) {
-	var u auth.User
-	var created, updated, verified int64
-	err := s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+cond, arg).
-		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &created, &updated, &verified)
+	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+cond, arg))
 	if err != nil {
 		return auth.User{}, notFound(err, auth.ErrNotFound)
 	}
-	u.CreatedAt, u.UpdatedAt, u.EmailVerifiedAt = fromMicros(created), fromMicros(updated), fromMicros(verified)
 	rows, err := s.read.QueryContext(ctx, `SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role`, u.ID)
 	if err != nil {
 		return auth.User{}, err
@@ -149,4 +153,141 @@ func (s *Store) updateOne(ctx context.Context, op string, sentinel error, query 
 		return fmt.Errorf("sqlstore: %s: %w", op, sentinel)
 	}
 	return nil
+}
+
+var _ auth.AccountAdminStore = (*Store)(nil)
+
+// ListAccounts implements auth.AccountAdminStore: four queries, whatever
+// the number of accounts (the accounts, their roles, and the counts of
+// live sessions and of tokens per account).
+func (s *Store) ListAccounts(ctx context.Context, now, idleSince time.Time) ([]auth.AccountSummary, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY created_at, id`)
+	if err != nil {
+		return nil, s.errorf("sqlstore: list accounts: %w", err)
+	}
+	users, err := collect(s, rows, scanUser)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]auth.AccountSummary, len(users))
+	byID := make(map[string]*auth.AccountSummary, len(users))
+	for i, u := range users {
+		u.PasswordHash = "" // not for listing
+		out[i].User = u
+		byID[u.ID] = &out[i]
+	}
+	err = s.eachRow(ctx, `SELECT user_id, role FROM user_roles ORDER BY user_id, role`, nil, func(sc interface{ Scan(...any) error }) error {
+		var id, role string
+		if err := sc.Scan(&id, &role); err != nil {
+			return err
+		}
+		if a := byID[id]; a != nil {
+			a.User.Roles = append(a.User.Roles, access.Role(role))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.errorf("sqlstore: list accounts: roles: %w", err)
+	}
+	count := func(query string, args []any, set func(*auth.AccountSummary, int)) error {
+		return s.eachRow(ctx, query, args, func(sc interface{ Scan(...any) error }) error {
+			var id string
+			var n int
+			if err := sc.Scan(&id, &n); err != nil {
+				return err
+			}
+			if a := byID[id]; a != nil {
+				set(a, n)
+			}
+			return nil
+		})
+	}
+	err = count(`SELECT user_id, COUNT(*) FROM sessions WHERE expires_at > $1 AND last_seen_at > $2 GROUP BY user_id`,
+		[]any{micros(now), micros(idleSince)}, func(a *auth.AccountSummary, n int) { a.LiveSessions = n })
+	if err != nil {
+		return nil, s.errorf("sqlstore: list accounts: sessions: %w", err)
+	}
+	err = count(`SELECT user_id, COUNT(*) FROM api_tokens GROUP BY user_id`, nil, func(a *auth.AccountSummary, n int) { a.Tokens = n })
+	if err != nil {
+		return nil, s.errorf("sqlstore: list accounts: tokens: %w", err)
+	}
+	return out, nil
+}
+
+// eachRow runs a read query and calls fn for every row.
+func (s *Store) eachRow(ctx context.Context, query string, args []any, fn func(interface{ Scan(...any) error }) error) error {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// DisableUser implements auth.AccountAdminStore.
+func (s *Store) DisableUser(ctx context.Context, userID string, at time.Time) (auth.Ended, error) {
+	var ended auth.Ended
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// The lock that decides the first admin serializes every change to
+		// who is an active admin: of two admins disabling each other at
+		// once, the second sees the first's change and is refused.
+		if err := s.dialect.lockSignUp(ctx, tx); err != nil {
+			return err
+		}
+		var disabled int64
+		if err := tx.QueryRowContext(ctx, `SELECT disabled_at FROM users WHERE id = $1`, userID).Scan(&disabled); err != nil {
+			return notFound(err, auth.ErrNotFound)
+		}
+		if disabled == 0 {
+			var isAdmin, otherAdmins int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_roles WHERE user_id = $1 AND role = $2`,
+				userID, string(access.RoleAdmin)).Scan(&isAdmin); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id
+				WHERE r.role = $1 AND u.disabled_at = 0 AND u.id <> $2`, string(access.RoleAdmin), userID).Scan(&otherAdmins); err != nil {
+				return err
+			}
+			if isAdmin > 0 && otherAdmins == 0 {
+				return auth.ErrLastAdmin
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = $1, updated_at = $1 WHERE id = $2`, micros(at), userID); err != nil {
+				return err
+			}
+		}
+		var err error
+		if ended.Sessions, err = txCount(ctx, tx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		if ended.Tokens, err = txCount(ctx, tx, `DELETE FROM api_tokens WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		ended.PendingLogins, err = txCount(ctx, tx, `DELETE FROM pending_logins WHERE user_id = $1`, userID)
+		return err
+	})
+	if err != nil {
+		return auth.Ended{}, s.errorf("sqlstore: disable user %s: %w", userID, err)
+	}
+	return ended, nil
+}
+
+// EnableUser implements auth.AccountAdminStore.
+func (s *Store) EnableUser(ctx context.Context, userID string, at time.Time) error {
+	return s.updateOne(ctx, "enable user", auth.ErrNotFound,
+		`UPDATE users SET disabled_at = 0, updated_at = $1 WHERE id = $2`, micros(at), userID)
+}
+
+// txCount runs a statement in tx and returns how many rows it touched.
+func txCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

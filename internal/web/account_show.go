@@ -21,10 +21,9 @@ type accountData struct {
 	NameValue string // what the name field holds
 	NameError string
 
-	CurrentPasswordError string
-	NewPasswordError     string
-	PasswordOTPError     string // the code asked for when two-step sign-in is on
-	MinPasswordLen       int
+	PasswordForm     reauthFields // the current password and second factor
+	NewPasswordError string
+	MinPasswordLen   int
 
 	MFA auth.MFAStatus // two-step sign-in
 
@@ -34,7 +33,13 @@ type accountData struct {
 
 	TokenName  string
 	TokenError string
+	TokenForm  reauthFields
 	NewToken   *shownSecret // set only on the answer that created it
+
+	// DevicesForm asks for the password before other devices are signed
+	// out (one factor is enough to end sessions).
+	DevicesForm  reauthFields
+	OtherDevices bool // there are sessions besides this one
 
 	InviteEmail string
 	InviteError string
@@ -105,6 +110,11 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 	if d.MFA, err = p.opts.Auth.MFAStatus(ctx, pr.UserID); err != nil {
 		return err
 	}
+	passkeysOn := p.opts.Auth.PasskeysEnabled()
+	d.PasswordForm = newReauthFields("current", d.MFA, passkeysOn)
+	d.PasswordForm.PasswordField = "current_password"
+	d.TokenForm = newReauthFields("token", d.MFA, passkeysOn)
+	d.DevicesForm = reauthFields{Name: "devices", PasswordLabel: "Your password, to sign out other devices"}
 	now := time.Now()
 
 	sessions, err := p.opts.Auth.Sessions(ctx, pr.UserID)
@@ -119,6 +129,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 			d.Sessions = append([]sessionRow{row}, d.Sessions...)
 		} else {
 			d.Sessions = append(d.Sessions, row)
+			d.OtherDevices = true
 		}
 	}
 

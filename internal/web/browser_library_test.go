@@ -88,21 +88,7 @@ func TestBrowserLibrary(t *testing.T) {
 	c.must("write notes", os.WriteFile(notes, []byte("Shot list for Saturday: the harbour at dawn.\n"), 0o644))
 
 	// Sign up and sign in through the forms.
-	c.do("sign up",
-		chromedp.Navigate(base+"/signup"),
-		chromedp.WaitVisible(chromedp.CSS("#signup-name")),
-		chromedp.SendKeys(chromedp.CSS("#signup-name"), "Ada Lovelace"),
-		chromedp.SendKeys(chromedp.CSS("#signup-email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#signup-password"), password),
-		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
-	)
-	c.do("sign in",
-		chromedp.SendKeys(chromedp.CSS("#login-email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#start")),
-	)
+	c.signUpAndSignIn("Ada Lovelace", "ada@example.com", "#start")
 	c.enrolTOTP("ada@example.com") // the first account is the admin, who must use two-step sign-in
 	c.do("open library",
 		chromedp.Navigate(base+"/library"),

@@ -108,8 +108,13 @@ func TestBrowser(t *testing.T) {
 
 	// A token: its secret is shown once, and copy.js (a module under the
 	// CSP) reveals the copy button.
+	mfaMu.Lock()
+	recovery := mfaOf[base+" ada@example.com"].recovery
+	mfaMu.Unlock()
 	must("create token", chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#token-name"), "Backup script"),
+		chromedp.SendKeys(chromedp.CSS("#token-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#token-code"), recovery[len(recovery)-1]),
 		chromedp.Click(chromedp.CSS(`form[action^="/account/tokens"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#new-token-value")),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-copy="new-token-value"]`)),
@@ -181,6 +186,27 @@ func TestBrowser(t *testing.T) {
 	noCSPViolations("phone pages")
 }
 
+// signUpAndSignIn signs up through the form, then signs in with the
+// password and waits until the page shows waitFor (a CSS selector).
+func (c *chrome) signUpAndSignIn(name, email, waitFor string) {
+	c.t.Helper()
+	c.do("sign up",
+		chromedp.Navigate(c.base+"/signup"),
+		chromedp.WaitVisible(chromedp.CSS("#signup-name")),
+		chromedp.SendKeys(chromedp.CSS("#signup-name"), name),
+		chromedp.SendKeys(chromedp.CSS("#signup-email"), email),
+		chromedp.SendKeys(chromedp.CSS("#signup-password"), password),
+		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	c.do("sign in",
+		chromedp.SendKeys(chromedp.CSS("#login-email"), email),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(waitFor)),
+	)
+}
+
 // enrolTOTP sets up two-step sign-in from the page /account/mfa as a
 // person would: start, read the key shown for manual entry, type the code
 // an authenticator app would show, keep the recovery codes. It returns the
@@ -190,6 +216,7 @@ func (c *chrome) enrolTOTP(email string) string {
 	c.noCSPViolations("two-step sign-in")
 	c.screenshot("mfa-required")
 	c.do("start enrolment",
+		chromedp.SendKeys(chromedp.CSS("#start-password"), password),
 		chromedp.Click(chromedp.CSS(`#start button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
 		chromedp.WaitVisible(chromedp.CSS("img.totp-qr")),

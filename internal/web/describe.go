@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,6 +123,29 @@ var eventLabels = map[audit.Type]string{
 	audit.MFAFailed:                "Wrong two-step sign-in code",
 	audit.RecoveryCodeUsed:         "Recovery code used",
 	audit.RecoveryCodesRegenerated: "New recovery codes made",
+
+	// What the instance admin did to the account.
+	audit.UserDisabled:          "Account disabled by an administrator",
+	audit.UserEnabled:           "Account enabled by an administrator",
+	audit.SessionRevokedByAdmin: "Signed out everywhere by an administrator",
+	audit.SessionsRevokedAll:    "Everyone was signed out by an administrator",
+
+	// Refusals, each listed once per quarter hour however often repeated.
+	audit.AccessDenied:  "Access refused to a page or photo this account may not open",
+	audit.UploadRefused: "Upload refused",
+	audit.TokenInvalid:  "Unknown access token presented",
+}
+
+// uploadRefusals say why an upload was refused (api.refusalReason).
+var uploadRefusals = map[string]string{
+	"too_large":           "Larger than the upload limit",
+	"unsupported_type":    "Not an image Safelight can read",
+	"too_many_pixels":     "More pixels than the limit",
+	"undecodable":         "Damaged image",
+	"empty":               "Empty file",
+	"no_file":             "No file sent",
+	"not_multipart":       "Malformed upload",
+	"malformed_multipart": "Malformed upload",
 }
 
 // eventLabel names an event type for people; an unknown type (added to
@@ -144,18 +168,58 @@ func eventDetail(e audit.Event) string {
 		if e.Details["reason"] == "bad_password" {
 			return "Wrong password"
 		}
-	case audit.PasswordChanged:
-		switch n := e.Details["other_sessions_ended"]; n {
-		case "", "0":
-		case "1":
-			return "1 other device signed out"
-		default:
-			return n + " other devices signed out"
+	case audit.PasswordChanged, audit.MFAEnabled, audit.MFADisabled, audit.PasskeyAdded, audit.PasskeyRemoved:
+		return endedInWords(e.Details["other_sessions_ended"], e.Details["tokens_revoked"])
+	case audit.SessionRevoked:
+		if e.Details["scope"] == "others" {
+			return endedInWords(e.Details["sessions_ended"], "")
 		}
 	case audit.ProfileChanged:
 		if e.Details["field"] == "name" {
 			return "Name"
 		}
+	case audit.UploadRefused:
+		return withRepeats(uploadRefusals[e.Details["reason"]], e.Details["suppressed"])
+	case audit.AccessDenied, audit.TokenInvalid:
+		return withRepeats("", e.Details["suppressed"])
 	}
 	return ""
+}
+
+// endedInWords says how many other devices were signed out and access
+// tokens revoked by a change; "" when none.
+func endedInWords(sessions, tokens string) string {
+	var parts []string
+	switch sessions {
+	case "", "0":
+	case "1":
+		parts = append(parts, "1 other device signed out")
+	default:
+		parts = append(parts, sessions+" other devices signed out")
+	}
+	switch tokens {
+	case "", "0":
+	case "1":
+		parts = append(parts, "1 access token revoked")
+	default:
+		parts = append(parts, tokens+" access tokens revoked")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// withRepeats adds to detail how many more of the same went unlisted in
+// the quarter hour before (audit details "suppressed").
+func withRepeats(detail, suppressed string) string {
+	n, err := strconv.Atoi(suppressed)
+	if err != nil || n < 1 {
+		return detail
+	}
+	more := "1 more like it in the quarter hour before"
+	if n > 1 {
+		more = strconv.Itoa(n) + " more like it in the quarter hour before"
+	}
+	if detail == "" {
+		return more
+	}
+	return detail + "; " + more
 }

@@ -7,8 +7,9 @@ import "net/http"
 // can neither inject markup nor carry anything secret.
 var flashes = map[string]string{
 	"name-saved":       "Your name was saved.",
-	"password-changed": "Your password was changed. Every other device was signed out.",
+	"password-changed": "Your password was changed. Every other device was signed out and your access tokens were revoked.",
 	"session-revoked":  "That device was signed out.",
+	"sessions-revoked": "Every other device was signed out.",
 	"token-revoked":    "The token was revoked. Programs that use it can no longer connect.",
 
 	"asset-trashed":          "The photo was moved to the trash. You can restore it from there.",
@@ -16,6 +17,12 @@ var flashes = map[string]string{
 	"trash-emptied":          "The trash was emptied. Those photos are deleted for good.",
 	"library-settings-saved": "Your library settings were saved.",
 	"mfa-disabled":           "Two-step sign-in was turned off.",
+
+	// The accounts page (admin_users_*.go).
+	"account-disabled":       "The account was disabled: it was signed out everywhere, its access tokens were revoked, and it cannot sign in until you enable it.",
+	"account-enabled":        "The account was enabled. It can sign in again; access tokens it had before stay revoked.",
+	"account-sessions-ended": "The account was signed out of every browser. Its access tokens still work.",
+	"all-sessions-ended":     "Everyone was signed out, except you in this browser. Access tokens still work.",
 }
 
 func (p *Pages) flashCookieName() string {

@@ -67,6 +67,9 @@ func (p *Pages) submitLogin(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		d.Error = sentence(err.Error())
 		return p.render(w, http.StatusUnauthorized, "login", p.newView(r, "login", "Sign in", d))
+	case errors.Is(err, auth.ErrAccountDisabled): // the password was right
+		d.Error = sentence(err.Error())
+		return p.render(w, http.StatusForbidden, "login", p.newView(r, "login", "Sign in", d))
 	case err != nil:
 		return err
 	}

@@ -3,8 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
-	"time"
 
 	"safelight/internal/auth"
 )
@@ -37,21 +35,13 @@ func (p *Pages) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) 
 
 // reauthFailed shows why a re-authentication failed next to the form.
 func (p *Pages) reauthFailed(w http.ResponseWriter, r *http.Request, form string, err error) error {
-	var te *auth.ThrottledError
-	status := http.StatusForbidden
-	var pwErr, otpErr string
-	switch {
-	case errors.As(err, &te):
-		w.Header().Set("Retry-After", strconv.Itoa(max(int(te.RetryAfter.Round(time.Second)/time.Second), 1)))
-		status, pwErr = http.StatusTooManyRequests, sentence(te.Error())
-	case errors.Is(err, auth.ErrWrongPassword):
-		pwErr = sentence(err.Error())
-	case errors.Is(err, auth.ErrInvalidOTP), errors.Is(err, auth.ErrMFARequired):
-		otpErr = sentence(err.Error())
-	case errors.Is(err, auth.ErrMFANotOn):
+	if errors.Is(err, auth.ErrMFANotOn) {
 		return p.renderMFA(w, r, http.StatusConflict, sentence(err.Error()), nil)
-	default:
+	}
+	f := reauthFields{Name: form}
+	status, ok := reauthProblem(w, err, &f)
+	if !ok {
 		return err
 	}
-	return p.renderMFA(w, r, status, "", func(d *mfaData) { d.Form, d.PasswordError, d.OTPError = form, pwErr, otpErr })
+	return p.renderMFA(w, r, status, "", func(d *mfaData) { d.Failed = f })
 }

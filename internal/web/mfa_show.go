@@ -31,21 +31,23 @@ type mfaData struct {
 	CodeError     string     // wrong first code
 	RecoveryCodes []string   // shown once, after confirming or regenerating
 
-	Form          string // "disable" or "regenerate": which form the errors below belong to
-	PasswordError string
-	OTPError      string
+	// Failed is the form whose re-authentication failed ("start",
+	// "disable", "regenerate", "add-passkey"), with its errors.
+	Failed reauthFields
 
 	PasskeysOn bool           // the instance offers passkeys
 	Passkeys   []auth.Passkey // the account's, oldest first
 
-	RegenerateForm reauthForm // filled in by renderMFA
+	StartForm      reauthFields // filled in by renderMFA
+	AddPasskeyForm reauthFields
+	RegenerateForm reauthForm
 	DisableForm    reauthForm
 }
 
-// reauthForm is a form that asks for the password and a current code.
+// reauthForm is a form that asks only for the proof of identity.
 type reauthForm struct {
-	Name, Action, Label, Class string
-	PasswordError, OTPError    string
+	Action, Label, Class string
+	Fields               reauthFields
 }
 
 // totpSetup is a pending TOTP secret for the page: a QR code as an
@@ -80,11 +82,15 @@ func (p *Pages) renderMFA(w http.ResponseWriter, r *http.Request, status int, fl
 	if edit != nil {
 		edit(&d)
 	}
-	d.RegenerateForm = reauthForm{Name: "regenerate", Action: "/account/mfa/recovery-codes", Label: "New recovery codes", Class: "button"}
-	d.DisableForm = reauthForm{Name: "disable", Action: "/account/mfa/disable", Label: "Turn off", Class: "button button-danger"}
-	for _, f := range []*reauthForm{&d.RegenerateForm, &d.DisableForm} {
-		if f.Name == d.Form {
-			f.PasswordError, f.OTPError = d.PasswordError, d.OTPError
+	d.StartForm = newReauthFields("start", st, d.PasskeysOn)
+	d.AddPasskeyForm = newReauthFields("add-passkey", st, d.PasskeysOn)
+	d.RegenerateForm = reauthForm{Action: "/account/mfa/recovery-codes", Label: "New recovery codes", Class: "button",
+		Fields: newReauthFields("regenerate", st, d.PasskeysOn)}
+	d.DisableForm = reauthForm{Action: "/account/mfa/disable", Label: "Turn off", Class: "button button-danger",
+		Fields: newReauthFields("disable", st, d.PasskeysOn)}
+	for _, f := range []*reauthFields{&d.StartForm, &d.AddPasskeyForm, &d.RegenerateForm.Fields, &d.DisableForm.Fields} {
+		if f.Name == d.Failed.Name {
+			f.PasswordError, f.OTPError, f.PasskeyError = d.Failed.PasswordError, d.Failed.OTPError, d.Failed.PasskeyError
 		}
 	}
 	if d.Pending && d.Setup == nil && d.RecoveryCodes == nil {

@@ -47,7 +47,7 @@ var (
 func enrolPages(t *testing.T, b *browser) *webMFA {
 	t.Helper()
 	wantStatus(t, b.get("/account/mfa"), http.StatusOK)
-	r := b.post("/account/mfa/totp", form())
+	r := b.post("/account/mfa/totp", form("password", password))
 	wantStatus(t, r, http.StatusOK)
 	if !qrRe.MatchString(r.body) {
 		t.Fatalf("enrolment page has no inline QR code: %s", excerpt(r.body))
@@ -113,6 +113,22 @@ func codeStep(t *testing.T, b *browser, email, pw string, r response) (response,
 		}
 	}
 	return r, true
+}
+
+// withReauth is a form of kv plus what a sensitive change needs from
+// email's account: the password and, when a helper enrolled it, a
+// recovery code.
+func withReauth(t *testing.T, b *browser, email string, kv ...string) url.Values {
+	t.Helper()
+	f := form(kv...)
+	f.Set("password", password)
+	mfaMu.Lock()
+	m := mfaOf[b.base.String()+" "+email]
+	mfaMu.Unlock()
+	if m != nil {
+		f.Set("code", m.nextRecovery(t))
+	}
+	return f
 }
 
 // helperMFA returns the second factor a helper enrolled for email.

@@ -64,25 +64,12 @@ func TestBrowserPasskeys(t *testing.T) {
 	}})
 	c.must("add virtual authenticator", err)
 
-	c.do("sign up",
-		chromedp.Navigate(base+"/signup"),
-		chromedp.WaitVisible(chromedp.CSS("#signup-name")),
-		chromedp.SendKeys(chromedp.CSS("#signup-name"), "Ada Lovelace"),
-		chromedp.SendKeys(chromedp.CSS("#signup-email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#signup-password"), password),
-		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
-	)
-	c.do("sign in with the password",
-		chromedp.SendKeys(chromedp.CSS("#login-email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#passkeys")),
-	)
+	c.signUpAndSignIn("Ada Lovelace", "ada@example.com", "#passkeys")
 	c.location("/account/mfa")
 	c.do("add a passkey",
 		chromedp.WaitVisible(chromedp.CSS("#passkey-new-name")),
 		chromedp.SendKeys(chromedp.CSS("#passkey-new-name"), "Virtual key"),
+		chromedp.SendKeys(chromedp.CSS("#add-passkey-password"), password),
 		chromedp.Click(chromedp.CSS(`form[data-passkey-add] button[type="submit"]`)),
 	)
 	c.waitFor("passkey listed", `[...document.querySelectorAll(".passkey-list strong")].some(e => e.textContent === "Virtual key")`)

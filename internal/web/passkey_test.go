@@ -44,7 +44,7 @@ func TestPasskeyPages(t *testing.T) {
 
 	// Register through the API the page's script uses.
 	a := webauthntest.New(origin)
-	begin, opts := apiJSON(t, b, "/api/v1/me/passkeys/register/begin", nil, 200)
+	begin, opts := apiJSON(t, b, "/api/v1/me/passkeys/register/begin", map[string]string{"password": password}, 200)
 	cred, c, err := a.Create([]byte(begin.body))
 	if err != nil {
 		t.Fatal(err)

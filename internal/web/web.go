@@ -82,6 +82,7 @@ var pageSamples = map[string]any{
 	"reset_password":  resetData{Token: "x"},
 	"verify_email":    verifyData{Token: "x"},
 	"outbox":          outboxData{Items: []outboxRow{{}}},
+	"admin_users":     adminUsersData{Error: "x", Accounts: []adminAccountRow{{Self: true, CanEndSessions: true}, {Disabled: true}, {CanEndSessions: true}}},
 	"error":           errorData{},
 }
 
@@ -150,6 +151,7 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Page("GET /verify-email", access.Public, p.showVerifyEmail)
 	rt.Page("POST /verify-email", access.Public, p.submitVerifyEmail)
 	rt.Page("GET /admin/outbox", access.Admin, p.showOutbox)
+	p.registerAdminUsers(rt)
 
 	rt.Page("GET /library", access.Authenticated, p.showLibrary)
 	rt.Page("GET /library/{id}", access.Authenticated, p.showAsset)
@@ -163,6 +165,7 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Page("POST /account/name", access.Authenticated, p.updateAccountName)
 	rt.Page("POST /account/password", access.Authenticated, p.updateAccountPassword)
 	rt.Page("POST /account/library-settings", access.Authenticated, p.updateAccountLibrarySettings)
+	rt.Page("POST /account/sessions/revoke-others", access.Authenticated, p.revokeOtherAccountSessions)
 	rt.Page("POST /account/sessions/{id}/revoke", access.Authenticated, p.revokeAccountSession)
 	rt.Page("POST /account/tokens", access.Authenticated, p.createAccountToken)
 	rt.Page("POST /account/tokens/{id}/revoke", access.Authenticated, p.revokeAccountToken)
@@ -181,8 +184,9 @@ func (p *Pages) Register(rt *httpx.Router) {
 type view struct {
 	Title    string // the page part of <title>, before "· Safelight"
 	Page     string // page name, used as a body class
-	Nav      string // which navigation entry is current: "library", "upload", "trash", "account" or ""
+	Nav      string // which navigation entry is current: "library", "upload", "trash", "account", "admin" or ""
 	SignedIn bool
+	Admin    bool   // the caller is an instance admin: the nav links the accounts page
 	Nonce    string // CSP nonce of the request
 	Flash    string // one-line notice after a redirect
 	Script   string // static module to load, or ""
@@ -192,14 +196,15 @@ type view struct {
 // newView starts the view of a page for request r.
 func (p *Pages) newView(r *http.Request, page, title string, data any) view {
 	script := ""
-	if (page == "login" || page == "mfa") && p.opts.Auth.PasskeysEnabled() {
-		script = "passkey.js" // sign in with a passkey; manage passkeys
+	if (page == "login" || page == "mfa" || page == "account") && p.opts.Auth.PasskeysEnabled() {
+		script = "passkey.js" // sign in with a passkey; manage passkeys; confirm changes with one
 	}
 	return view{
 		Script:   script,
 		Title:    title,
 		Page:     page,
 		SignedIn: access.PrincipalFrom(r.Context()) != nil,
+		Admin:    access.PrincipalFrom(r.Context()).Has(access.RoleAdmin),
 		Nonce:    httpx.Nonce(r.Context()),
 		Data:     data,
 	}
@@ -320,6 +325,10 @@ func (p *Pages) staticHandler() http.Handler {
 		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("ETag", `"`+v+`"`)
+		if path.Ext(name) == ".svg" {
+			// The file server's type has no charset; SVG is XML text.
+			w.Header().Set("Content-Type", "image/svg+xml; charset=utf-8")
+		}
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = "/" + name
 		r2.URL.RawPath = ""

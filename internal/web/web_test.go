@@ -294,7 +294,7 @@ func newAccount(t *testing.T, extra ...string) (*httptest.Server, *browser) {
 // current one and the others.
 func sessionIDs(t *testing.T, body string) (current string, others []string) {
 	t.Helper()
-	re := regexp.MustCompile(`(?s)<li class="row session( is-current)?">.*?action="/account/sessions/([^/"]+)/revoke"`)
+	re := regexp.MustCompile(`(?s)<li class="row session( is-current)?">.*?action="/account/sessions/([^/"]+)/revoke(?:#devices)?"`)
 	for _, m := range re.FindAllStringSubmatch(body, -1) {
 		if m[1] != "" {
 			if current != "" {
@@ -580,7 +580,14 @@ func TestTokenSecretShownOnce(t *testing.T) {
 	wantStatus(t, r, http.StatusBadRequest)
 	wantContains(t, r, "Give the token a name")
 
+	// Making a token needs the password and the second factor.
 	r = b.post("/account/tokens", form("name", "Backup script"))
+	wantStatus(t, r, http.StatusForbidden)
+	wantContains(t, r, "Enter your current password to confirm")
+	r = b.post("/account/tokens", form("name", "Backup script", "password", "not my password"))
+	wantStatus(t, r, http.StatusForbidden)
+	wantContains(t, r, "The current password is not correct", `value="Backup script"`)
+	r = b.post("/account/tokens", withReauth(t, b, "ada@example.com", "name", "Backup script"))
 	wantStatus(t, r, http.StatusOK)
 	secret := reTokenSecret.FindString(r.body)
 	if secret == "" {
@@ -634,8 +641,14 @@ func TestRevokeSession(t *testing.T) {
 	if current == "" || len(others) != 1 {
 		t.Fatalf("sessions: current %q, others %v; want one of each", current, others)
 	}
-	wantRedirect(t, a.post("/account/sessions/"+others[0]+"/revoke", nil), "/account")
-	r := a.get("/account")
+	// Signing another device out needs the password.
+	r := a.post("/account/sessions/"+others[0]+"/revoke", nil)
+	wantStatus(t, r, http.StatusForbidden)
+	wantContains(t, r, "Enter your current password to confirm")
+	wantStatus(t, a.post("/account/sessions/"+others[0]+"/revoke", form("password", "not my password")), http.StatusForbidden)
+	wantStatus(t, other.get("/library"), http.StatusOK)
+	wantRedirect(t, a.post("/account/sessions/"+others[0]+"/revoke", form("password", password)), "/account")
+	r = a.get("/account")
 	wantContains(t, r, "That device was signed out.", "A device was signed out")
 	if c, o := sessionIDs(t, r.body); c != current || len(o) != 0 {
 		t.Errorf("after revoking: current %q, others %v; want %q and none", c, o, current)
@@ -645,7 +658,20 @@ func TestRevokeSession(t *testing.T) {
 	wantRedirect(t, other.get("/account"), "/login?next=%2Faccount")
 
 	// Someone else's or an unknown session is not found.
-	wantStatus(t, a.post("/account/sessions/"+others[0]+"/revoke", nil), http.StatusNotFound)
+	wantStatus(t, a.post("/account/sessions/"+others[0]+"/revoke", form("password", password)), http.StatusNotFound)
+
+	// "Sign out all other devices", with the password.
+	third, fourth := newBrowser(t, srv), newBrowser(t, srv)
+	signIn(t, third, "ada@example.com", password)
+	signIn(t, fourth, "ada@example.com", password)
+	wantContains(t, a.get("/account"), "Sign out all other devices", `id="devices-password"`)
+	wantStatus(t, a.post("/account/sessions/revoke-others", form("password", "not my password")), http.StatusForbidden)
+	wantStatus(t, third.get("/library"), http.StatusOK)
+	wantRedirect(t, a.post("/account/sessions/revoke-others", form("password", password)), "/account")
+	wantContains(t, a.get("/account"), "Every other device was signed out.")
+	wantRedirect(t, third.get("/library"), "/login?next=%2Flibrary")
+	wantRedirect(t, fourth.get("/library"), "/login?next=%2Flibrary")
+	wantStatus(t, a.get("/library"), http.StatusOK)
 
 	// Revoking this device signs out.
 	wantRedirect(t, a.post("/account/sessions/"+current+"/revoke", nil), "/login")
@@ -740,7 +766,7 @@ func TestInvite(t *testing.T) {
 func TestStaticFiles(t *testing.T) {
 	t.Parallel()
 	_, b := newAccount(t)
-	pages := []string{b.get("/library").body, b.get("/login").body, b.post("/account/tokens", form("name", "x")).body}
+	pages := []string{b.get("/library").body, b.get("/login").body, b.post("/account/tokens", withReauth(t, b, "ada@example.com", "name", "x")).body}
 	refs := map[string]bool{}
 	for _, body := range pages {
 		for _, m := range reStaticRef.FindAllStringSubmatch(body, -1) {

@@ -64,6 +64,13 @@ func testEmailTokens(t *testing.T, s *sqlstore.Store) {
 		t.Errorf("UseEmailToken(reset token as verification) = %v; want ErrTokenInvalid", err)
 	}
 
+	// Looking does not spend it.
+	if got, err := s.EmailTokenByHash(ctx, auth.PurposePasswordReset, second.Hash); err != nil || got.ID != second.ID || got.UserID != ann.ID || !got.UsedAt.IsZero() {
+		t.Errorf("EmailTokenByHash = %+v, %v; want %s, unused", got, err, second.ID)
+	}
+	if _, err := s.EmailTokenByHash(ctx, auth.PurposeVerifyEmail, second.Hash); !errors.Is(err, auth.ErrTokenInvalid) {
+		t.Errorf("EmailTokenByHash(other purpose) = %v; want ErrTokenInvalid", err)
+	}
 	used, err := s.UseEmailToken(ctx, auth.PurposePasswordReset, second.Hash, at)
 	if err != nil || used.ID != second.ID || used.UserID != ann.ID || !used.UsedAt.Equal(at) {
 		t.Fatalf("UseEmailToken = %+v, %v; want %s used at %v", used, err, second.ID, at)

@@ -38,6 +38,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"LoginFailures", testLoginFailures},
 		{"TOTP", testTOTP}, {"RecoveryCodes", testRecoveryCodes}, {"PendingLogins", testPendingLogins}, // mfa.go
 		{"Passkeys", testPasskeys}, {"WebAuthnCeremonies", testWebAuthnCeremonies}, // passkeys.go
+		{"ListAccounts", testListAccounts}, {"DisableUser", testDisableUser}, {"EndSessions", testEndSessions}, // admin.go
 		{"AuditEvents", testAudit},
 		{"AuditChain", testAuditChain},
 		{"OwnerKeys", testOwnerKeys},
@@ -345,6 +346,18 @@ func testTokens(t *testing.T, s *sqlstore.Store) {
 	}
 	if _, err := s.TokenByHash(ctx, tok.Hash); !errors.Is(err, auth.ErrNotFound) {
 		t.Errorf("revoked token found: %v", err)
+	}
+
+	for i, u := range []auth.User{a, a, b} {
+		if err := s.CreateToken(ctx, auth.Token{ID: fmt.Sprint("all", i), UserID: u.ID, Name: "n", Hash: bytes.Repeat([]byte{byte(20 + i)}, 32), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.DeleteTokensOf(ctx, a.ID); err != nil || n != 2 {
+		t.Errorf("DeleteTokensOf = %d, %v; want 2", n, err)
+	}
+	if list, err := s.TokensOf(ctx, b.ID); err != nil || len(list) != 1 {
+		t.Errorf("other user's tokens after DeleteTokensOf = %+v, %v; want 1 left", list, err)
 	}
 }
 

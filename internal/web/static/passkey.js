@@ -77,6 +77,31 @@ function nextPath(el) {
   return next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
+function cancelled(e) {
+  return e.name === "NotAllowedError" ? "The passkey request was cancelled or timed out." : e.message;
+}
+
+// An assertion by one of the signed-in account's passkeys, confirming a
+// sensitive change.
+async function passkeyAssertion() {
+  const o = await api("POST", "/api/v1/me/passkeys/reauth/begin", {});
+  const c = await navigator.credentials.get(requestOptions(o));
+  return { handle: o.handle, credential: credentialJSON(c) };
+}
+
+// The re-authentication of a form (templates/partials/reauth.html) as an
+// API body: the password, and a code or, where passkeys are the second
+// factor, a passkey assertion.
+async function reauthBody(form) {
+  const body = { password: form.elements.password.value };
+  if (form.elements.code) {
+    body.code = form.elements.code.value;
+  } else if (form.elements.passkey_handle || form.hasAttribute("data-passkey-remove")) {
+    Object.assign(body, await passkeyAssertion());
+  }
+  return body;
+}
+
 async function signIn(button, prefix) {
   try {
     const o = await api("POST", prefix + "/begin");
@@ -99,12 +124,12 @@ if (supported) {
     const form = ev.currentTarget;
     const name = form.elements.name.value.trim();
     try {
-      const o = await api("POST", "/api/v1/me/passkeys/register/begin");
+      const o = await api("POST", "/api/v1/me/passkeys/register/begin", await reauthBody(form));
       const c = await navigator.credentials.create(creationOptions(o));
       await api("POST", "/api/v1/me/passkeys/register/finish", { handle: o.handle, name, credential: credentialJSON(c) });
       location.reload();
     } catch (e) {
-      report(form, e.name === "NotAllowedError" ? "The passkey request was cancelled or timed out." : e.message);
+      report(form, cancelled(e));
     }
   });
 
@@ -123,21 +148,31 @@ if (supported) {
   for (const form of document.querySelectorAll("form[data-passkey-remove]")) {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      const body = { password: form.elements.password.value };
       try {
-        if (form.elements.code) {
-          body.code = form.elements.code.value;
-        } else {
-          // Without TOTP the second factor is a passkey: confirm with one.
-          const o = await api("POST", "/api/v1/me/passkeys/reauth/begin");
-          const c = await navigator.credentials.get(requestOptions(o));
-          body.handle = o.handle;
-          body.credential = credentialJSON(c);
-        }
-        await api("DELETE", "/api/v1/me/passkeys/" + encodeURIComponent(form.dataset.id), body);
+        await api("DELETE", "/api/v1/me/passkeys/" + encodeURIComponent(form.dataset.id), await reauthBody(form));
         location.reload();
       } catch (e) {
-        report(form, e.name === "NotAllowedError" ? "The passkey request was cancelled or timed out." : e.message);
+        report(form, cancelled(e));
+      }
+    });
+  }
+
+  // Plain forms whose re-authentication needs a passkey: get the
+  // assertion, put it in the form's hidden fields, then send the form as
+  // the browser would (keeping the button's formaction).
+  for (const form of document.querySelectorAll("form[data-reauth-passkey]")) {
+    form.addEventListener("submit", async (ev) => {
+      if (form.elements.passkey_credential.value) return;
+      ev.preventDefault();
+      try {
+        const a = await passkeyAssertion();
+        form.elements.passkey_handle.value = a.handle;
+        form.elements.passkey_credential.value = JSON.stringify(a.credential);
+        form.requestSubmit(ev.submitter);
+      } catch (e) {
+        const p = form.querySelector(".passkey-status") || form.appendChild(Object.assign(document.createElement("p"), { className: "field-error passkey-status" }));
+        p.hidden = false;
+        p.textContent = cancelled(e);
       }
     });
   }

@@ -1,0 +1,57 @@
+package httpx_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"safelight/internal/access"
+	"safelight/internal/httpx"
+)
+
+// TestRequestLogNamesTheCaller: each request's log line says who called
+// (user id and how they signed in) once the router knows, and nobody for
+// anonymous requests (ASVS 16.2.1).
+func TestRequestLogNamesTheCaller(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		p        *access.Principal
+		wantUser string
+		wantVia  string
+	}{
+		{"session", &access.Principal{UserID: "u-1", Via: access.ViaSession, SessionID: "s"}, "u-1", "session"},
+		{"token", &access.Principal{UserID: "u-2", Via: access.ViaToken, TokenID: "t"}, "u-2", "token"},
+		{"anonymous", nil, "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			log := slog.New(slog.NewJSONHandler(&buf, nil))
+			rt := httpx.NewRouter(fixedAuth{tt.p}, "/login", log)
+			rt.API("GET /api/x", access.Public, func(w http.ResponseWriter, _ *http.Request) error { w.WriteHeader(204); return nil })
+			rec := httptest.NewRecorder()
+			httpx.Middleware(rt, httpx.SecurityOptions{}, log).ServeHTTP(rec, httptest.NewRequest("GET", "/api/x", nil))
+			var line map[string]any
+			for l := range strings.Lines(buf.String()) {
+				var m map[string]any
+				if err := json.Unmarshal([]byte(l), &m); err != nil {
+					t.Fatalf("log line %q: %v", l, err)
+				}
+				if m["msg"] == "request" {
+					line = m
+				}
+			}
+			if line == nil {
+				t.Fatalf("no request log line in %s", buf.String())
+			}
+			user, _ := line["user"].(string)
+			via, _ := line["via"].(string)
+			if user != tt.wantUser || via != tt.wantVia || line["status"] != float64(204) {
+				t.Errorf("request line = %v; want user %q via %q, status 204", line, tt.wantUser, tt.wantVia)
+			}
+		})
+	}
+}
