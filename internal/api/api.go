@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"safelight/internal/library"
 	"safelight/internal/mail"
 	"safelight/internal/ratelimit"
+	"safelight/internal/sharing"
 )
 
 // Server holds what the handlers need.
@@ -36,6 +38,11 @@ type Server struct {
 	Limits *ratelimit.Limiter
 	// Outbox, when set, is the development outbox the admin may read.
 	Outbox *mail.Outbox
+	// Sharing runs projects and review links.
+	Sharing *sharing.Service
+	// Watermark draws text on a preview read from r (package media); nil
+	// serves previews as they are.
+	Watermark func(r io.Reader, text string) ([]byte, error)
 }
 
 // UploadObserver counts uploads by outcome: created, duplicate, refused
@@ -95,6 +102,10 @@ func (s *Server) Register(rt *httpx.Router) {
 	rt.API("DELETE /api/v1/trash", access.Authenticated, s.emptyTrash)
 	rt.API("GET /api/v1/me/library-settings", access.Authenticated, s.librarySettings)
 	rt.API("PATCH /api/v1/me/library-settings", access.Authenticated, s.updateLibrarySettings)
+
+	s.registerProjects(rt)
+	s.registerLinks(rt)
+	s.registerExports(rt)
 
 	// Unknown API paths answer JSON, not the HTML 404 page.
 	rt.API("/api/", access.Public, func(http.ResponseWriter, *http.Request) error { return httpx.NotFound() })

@@ -34,6 +34,7 @@ import (
 	"safelight/internal/media"
 	"safelight/internal/metrics"
 	"safelight/internal/ratelimit"
+	"safelight/internal/sharing"
 	"safelight/internal/sqlstore"
 	"safelight/internal/web"
 )
@@ -51,11 +52,13 @@ type App struct {
 	Audit   *audit.Recorder
 	chain   *audit.Checkpointer // signs the audit chain's head now and then (audit_config.go)
 	Library *library.Service
+	Sharing *sharing.Service
 	queue   *jobs.Queue
 	jobsDB  *sql.DB          // SQLite: the queue's own handle
 	jobsPG  *pgxpool.Pool    // PostgreSQL: the queue's pool
 	Metrics *metrics.Metrics // nil unless --metrics-listen is set
 	Outbox  *mail.Outbox     // the development outbox (mail.go)
+	mailer  mail.Mailer      // what sends mail: SMTP, the outbox, or nothing (mail.go)
 	// pwned is the --breached-passwords list; nil without it.
 	pwned   *auth.BreachedPasswords
 	router  *httpx.Router
@@ -159,6 +162,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 
+	a.Sharing, err = sharing.NewService(a.store, a.Library, a.Auth, a.Audit, sharing.DefaultConfig(), log)
+	if err != nil {
+		return nil, err
+	}
+	a.Sharing.SetMail(a.mailer, cfg.PublicURL)
+
 	cookies := httpauth.Cookies{Secure: cfg.SecureCookies(), SessionMaxAge: cfg.SessionMaxAge}
 	rules, err := ratelimit.Parse(cfg.RateLimits)
 	if err != nil {
@@ -168,6 +177,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.router = httpx.NewRouter(&httpauth.Authenticator{Auth: a.Auth, Cookies: cookies, Limits: limits, ClientIP: httpx.ClientIP, Audit: a.Audit}, "/login", log)
 	apiServer := &api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready, Limits: limits}
 	apiServer.Outbox = a.Outbox
+	apiServer.Sharing = a.Sharing
 	if a.Metrics != nil {
 		apiServer.Uploads = a.Metrics
 	}
@@ -405,6 +415,9 @@ func (a *App) sweepSessions(ctx context.Context) {
 			// Throttle and rate-limit windows are at most a day long.
 			if _, err := a.store.DeleteCountersBefore(ctx, time.Now().Add(-25*time.Hour)); err != nil {
 				a.log.Error("counter sweep failed", "err", err)
+			}
+			if _, err := a.Sharing.SweepUnlocks(ctx); err != nil {
+				a.log.Error("link unlock sweep failed", "err", err)
 			}
 			if n, err := a.Auth.SweepSessions(ctx); err != nil {
 				a.log.Error("session sweep failed", "err", err)

@@ -23,12 +23,13 @@ func TestImportRules(t *testing.T) {
 	if len(imports) < 10 {
 		t.Fatalf("go list found %d packages; want the whole module", len(imports))
 	}
-	stdlibOnly := []string{"safelight/internal/access", "safelight/internal/blob"}
+	stdlibOnly := []string{"safelight/internal/access", "safelight/internal/blob", "safelight/internal/export"}
 	noHTTP := []string{
 		"safelight/internal/access", "safelight/internal/auth", "safelight/internal/audit",
 		"safelight/internal/blob", "safelight/internal/blob/disk", "safelight/internal/keys",
 		"safelight/internal/sqlstore", "safelight/internal/config", "safelight/internal/library",
-		"safelight/internal/media", "safelight/internal/jobs",
+		"safelight/internal/media", "safelight/internal/jobs", "safelight/internal/sharing",
+		"safelight/internal/export",
 	}
 	forbiddenInDomain := []string{"net/http", "html/template", "safelight/internal/httpx", "safelight/internal/api",
 		"safelight/internal/web", "safelight/internal/httpauth", "safelight/internal/app"}

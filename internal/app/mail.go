@@ -43,6 +43,7 @@ func (a *App) setUpMail(cfg config.Config) error {
 			"(the development outbox is used only on a loopback public URL, since it would show other people's reset links to the admin)")
 	}
 	a.Auth.SetMail(auth.MailOptions{Mailer: m, Store: a.store, PublicURL: cfg.PublicURL})
+	a.mailer = m
 	return nil
 }
 
@@ -55,5 +56,10 @@ func (a *App) flushMail() {
 	defer cancel()
 	if err := a.Auth.FlushMail(ctx); err != nil {
 		a.log.Warn("e-mail still being sent at shutdown was abandoned", "err", err)
+	}
+	if a.Sharing != nil {
+		if err := a.Sharing.FlushMail(ctx); err != nil {
+			a.log.Warn("sharing e-mail still being sent at shutdown was abandoned", "err", err)
+		}
 	}
 }

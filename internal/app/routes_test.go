@@ -46,6 +46,18 @@ var publicRoutes = map[string]bool{
 	"POST /reset-password":                     true,
 	"GET /verify-email":                        true,
 	"POST /verify-email":                       true,
+	// Review links: the link's token in the path is the credential (and
+	// its password unlock, when it has one), checked on every route.
+	"GET /api/v1/links/{token}":                             true,
+	"POST /api/v1/links/{token}/unlock":                     true,
+	"POST /api/v1/links/{token}/guest":                      true,
+	"GET /api/v1/links/{token}/assets/{asset_id}/thumb":     true,
+	"GET /api/v1/links/{token}/assets/{asset_id}/preview":   true,
+	"GET /api/v1/links/{token}/assets/{asset_id}/original":  true,
+	"PUT /api/v1/links/{token}/assets/{asset_id}/review":    true,
+	"POST /api/v1/links/{token}/assets/{asset_id}/comments": true,
+	"POST /api/v1/links/{token}/done":                       true,
+	"GET /api/v1/links/{token}/zip":                         true,
 }
 
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)

@@ -64,6 +64,13 @@ const (
 // (internal/app/audit_config.go).
 const ConfigChanged Type = "config.changed"
 
+// ShareChanged: an owner or editor changed who may see a project
+// (details: project_id, change — project_deleted, member_added,
+// member_changed, member_removed, link_created, link_password_changed,
+// link_revoked — and the member or link id). Subject is the project's
+// owner, who sees it in their security activity.
+const ShareChanged Type = "share.changed"
+
 // RateLimited: a client address or account went over an abuse limit
 // (details: the rule). Recorded once per limit window, at the first
 // refusal, so that a flood cannot flood the log too.

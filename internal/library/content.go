@@ -47,6 +47,18 @@ func (s *Service) Open(ctx context.Context, p *access.Principal, id string, kind
 	if !a.TrashedAt.IsZero() && (kind != Thumb || p.UserID != a.OwnerID) {
 		return nil, ErrNotFound
 	}
+	c, err := s.openRendition(ctx, a, kind)
+	if err != nil {
+		return nil, err
+	}
+	if kind == Original || p.UserID != a.OwnerID {
+		s.recordAccess(ctx, p, a, string(kind), "owner")
+	}
+	return c, nil
+}
+
+// openRendition opens the sealed blob of a's rendition kind.
+func (s *Service) openRendition(ctx context.Context, a Asset, kind Kind) (*Content, error) {
 	var ref blob.Ref
 	ctype := "image/jpeg"
 	name := baseName(a.Private.Filename)
@@ -66,9 +78,6 @@ func (s *Service) Open(ctx context.Context, p *access.Principal, id string, kind
 	f, err := s.sealer.OpenSeekable(ctx, a.OwnerID, ref)
 	if err != nil {
 		return nil, fmt.Errorf("library: open %s of %s: %w", kind, a.ID, err)
-	}
-	if kind == Original || p.UserID != a.OwnerID {
-		s.recordAccess(ctx, p, a, string(kind), "owner")
 	}
 	return &Content{SealedFile: f, ContentType: ctype, Filename: name, ModTime: a.CreatedAt,
 		ETag: strings.ReplaceAll(string(ref), "/", "-")}, nil

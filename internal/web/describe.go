@@ -124,6 +124,8 @@ var eventLabels = map[audit.Type]string{
 	audit.RecoveryCodeUsed:         "Recovery code used",
 	audit.RecoveryCodesRegenerated: "New recovery codes made",
 
+	audit.ShareChanged: "Sharing of a project changed",
+
 	// What the instance admin did to the account.
 	audit.UserDisabled:          "Account disabled by an administrator",
 	audit.UserEnabled:           "Account enabled by an administrator",
@@ -134,6 +136,17 @@ var eventLabels = map[audit.Type]string{
 	audit.AccessDenied:  "Access refused to a page or photo this account may not open",
 	audit.UploadRefused: "Upload refused",
 	audit.TokenInvalid:  "Unknown access token presented",
+}
+
+// shareChanges say what changed in a project's sharing.
+var shareChanges = map[string]string{
+	"project_deleted":       "Project deleted",
+	"member_added":          "Member invited",
+	"member_changed":        "Member's role or downloads changed",
+	"member_removed":        "Member removed",
+	"link_created":          "Review link made",
+	"link_password_changed": "Review link password changed",
+	"link_revoked":          "Review link revoked",
 }
 
 // uploadRefusals say why an upload was refused (api.refusalReason).
@@ -178,6 +191,8 @@ func eventDetail(e audit.Event) string {
 		if e.Details["field"] == "name" {
 			return "Name"
 		}
+	case audit.ShareChanged:
+		return shareChanges[e.Details["change"]]
 	case audit.UploadRefused:
 		return withRepeats(uploadRefusals[e.Details["reason"]], e.Details["suppressed"])
 	case audit.AccessDenied, audit.TokenInvalid:

@@ -51,6 +51,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"AccessLog", testAccessLog},
 		{"LibrarySettings", testLibrarySettings},
 		{"Mail", testMail},
+		{"Projects", testProjects}, {"ProjectAssets", testProjectAssets}, {"ProjectAssetsConcurrently", testProjectAssetsConcurrently}, {"Members", testMembers}, {"ReviewLinks", testReviewLinks}, {"Review", testReview}, {"SharingCascades", testSharingCascades}, {"Notifications", testNotifications}, // sharing.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

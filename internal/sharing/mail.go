@@ -1,0 +1,90 @@
+package sharing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"safelight/internal/mail"
+)
+
+// mailTimeout bounds one background delivery.
+const mailTimeout = 30 * time.Second
+
+// mailer sends the sharing notices: an invitation to a project, and a
+// reviewer's "done" to the owner. Deliveries run after the answer.
+type mailer struct {
+	m         mail.Mailer
+	publicURL string
+	wg        sync.WaitGroup
+}
+
+// SetMail turns on the sharing e-mails. Without it they are not sent (the
+// in-app notification stays).
+func (s *Service) SetMail(m mail.Mailer, publicURL string) {
+	s.mail = &mailer{m: m, publicURL: strings.TrimSuffix(publicURL, "/")}
+}
+
+// FlushMail waits until queued mail has been handed to the mailer, or
+// ctx ends.
+func (s *Service) FlushMail(ctx context.Context) error {
+	if s.mail == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { s.mail.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Service) send(ctx context.Context, what string, msg mail.Message) {
+	m := s.mail
+	if m == nil {
+		return
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
+		defer cancel()
+		if err := m.m.Send(ctx, msg); err != nil {
+			s.log.ErrorContext(ctx, what+" mail not sent", "err", err)
+		}
+	}()
+}
+
+// mailInvite tells an invited address that a project was shared with it.
+// It goes whether or not the address has an account, so the owner learns
+// nothing from it.
+func (s *Service) mailInvite(ctx context.Context, p Project, ownerName string, m Member) {
+	if s.mail == nil {
+		return
+	}
+	text := fmt.Sprintf("%s shared the project “%s” with you on Safelight, as a %s.\n\n"+
+		"Open it here:\n%s/projects/%s\n\n"+
+		"Sign in with this address (%s), or create an account with it, and confirm the address when asked:\n"+
+		"the project appears under Projects once the address is confirmed.\n\n"+
+		"If you did not expect this, you can ignore this message.\n",
+		ownerName, p.Name, m.Role, s.mail.publicURL, p.ID, m.Email)
+	s.send(ctx, "project invitation", mail.Message{To: m.Email, Subject: "A project was shared with you on Safelight", Text: text})
+}
+
+// mailDone tells the owner that a reviewer finished.
+func (s *Service) mailDone(ctx context.Context, p Project, ownerEmail, who string) {
+	if s.mail == nil || ownerEmail == "" {
+		return
+	}
+	text := fmt.Sprintf("%s finished reviewing “%s”.\n\nSee their marks and comments:\n%s/projects/%s\n", who, p.Name, s.mail.publicURL, p.ID)
+	s.send(ctx, "review done", mail.Message{To: ownerEmail, Subject: "Review finished: " + oneLine(p.Name), Text: text})
+}
+
+// oneLine keeps a subject on one line (the mailer refuses line breaks).
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
