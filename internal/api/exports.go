@@ -24,6 +24,25 @@ func (s *Server) registerExports(rt *httpx.Router) {
 	rt.API("GET /api/v1/projects/{id}/export/csv", access.Authenticated, s.project(s.exportCSV))
 	rt.API("GET /api/v1/projects/{id}/zip", access.Authenticated, s.project(s.downloadZip))
 	rt.API("GET /api/v1/links/{token}/zip", access.Public, s.link(s.downloadZip))
+	rt.API("GET /api/v1/projects/{id}/access-log", access.Authenticated, s.project(s.projectAccessLog))
+}
+
+// projectAccessLog lists who saw the project's photos through a grant,
+// with the grant and the photo; owner only.
+func (s *Server) projectAccessLog(w http.ResponseWriter, r *http.Request, g sharing.Grant) error {
+	evs, err := s.Sharing.AccessLog(r.Context(), g, 1000)
+	if err != nil {
+		return sharingError(err)
+	}
+	type entry struct {
+		accessJSON
+		AssetID string `json:"asset_id"`
+	}
+	items := make([]entry, len(evs))
+	for i, e := range evs {
+		items[i] = entry{accessJSON: accessJSON{At: e.At, Actor: e.ActorLabel, Via: e.Via, Action: e.Action}, AssetID: e.AssetID}
+	}
+	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // selection reads a Selection from the query: reviewer, min_rating,

@@ -176,6 +176,12 @@ func TestProjectAuthorizationMatrix(t *testing.T) {
 			t.Errorf("access log lacks %q: %s", want, log)
 		}
 	}
+	plog := string(f.owner.must(200, "GET", p+"/access-log", nil).body)
+	if !strings.Contains(plog, "member:"+f.viewerMember) || !strings.Contains(plog, f.asset) || strings.Contains(plog, `"via":"owner"`) {
+		t.Errorf("project access log = %s; want the members' views by asset, not the owner's", plog)
+	}
+	f.reviewer.must(403, "GET", p+"/access-log", nil)
+	f.stranger.must(404, "GET", p+"/access-log", nil)
 }
 
 // TestReviewLinkAuthorization: a link serves only its project, answers

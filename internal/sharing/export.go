@@ -198,3 +198,33 @@ func ArchiveName(p Project, suffix string) string {
 	}
 	return name + suffix
 }
+
+// AccessLog lists who saw the project's photos through a grant (members
+// and links; not the owner), newest first, at most limit entries. Owner
+// only.
+func (s *Service) AccessLog(ctx context.Context, g Grant, limit int) ([]library.AccessEvent, error) {
+	if !g.Owner {
+		return nil, ErrForbidden
+	}
+	ids, err := s.store.ProjectAssetIDs(ctx, g.Project.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []library.AccessEvent
+	for _, id := range ids {
+		ev, err := s.library.OwnerAccessLog(ctx, g.Project.OwnerID, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ev {
+			if e.Via != "owner" {
+				out = append(out, e)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b library.AccessEvent) int { return b.At.Compare(a.At) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
