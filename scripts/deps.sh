@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Safelight needs from Debian's packages, and only what is
 # missing. Usage: scripts/deps.sh run|test
-#   run:  libvips-dev, pkg-config, gcc (cgo)
+#   run:  libvips-dev, pkg-config, gcc (cgo), fonts-dejavu-core (review-link watermarks)
 #   test: the above, plus chromium (browser tests), age (interop tests),
 #         libvips-tools (vipsthumbnail, the benchmark baseline), the goexif
 #         camera samples (metadata reference files)
@@ -10,7 +10,7 @@
 #         shipped unit) and util-linux (flock, setsid for the S3 server)
 set -euo pipefail
 
-want=(libvips-dev pkg-config gcc ca-certificates)
+want=(libvips-dev pkg-config gcc ca-certificates fonts-dejavu-core)
 if [[ "${1:-run}" == test ]]; then
   want+=(chromium age libimage-exiftool-perl golang-github-rwcarlsen-goexif-dev libvips-tools
     postgresql systemd util-linux)

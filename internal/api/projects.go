@@ -10,6 +10,7 @@ import (
 	"safelight/internal/auth"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
+	"safelight/internal/media"
 	"safelight/internal/sharing"
 )
 
@@ -80,7 +81,8 @@ func sharingError(err error) error {
 		errors.Is(err, sharing.ErrInvalidDownload), errors.Is(err, sharing.ErrInvalidRating), errors.Is(err, sharing.ErrInvalidLabel),
 		errors.Is(err, sharing.ErrInvalidFlag), errors.Is(err, sharing.ErrInvalidComment), errors.Is(err, sharing.ErrInvalidWatermark),
 		errors.Is(err, sharing.ErrExpiryTooLate), errors.Is(err, sharing.ErrExpiryPast), errors.Is(err, sharing.ErrNotOwnAsset),
-		errors.Is(err, sharing.ErrInvalidGuest), errors.Is(err, sharing.ErrInvalidLinkPassword), errors.Is(err, auth.ErrInvalidEmail):
+		errors.Is(err, sharing.ErrInvalidGuest), errors.Is(err, sharing.ErrInvalidLinkPassword), errors.Is(err, auth.ErrInvalidEmail),
+		errors.Is(err, media.ErrWatermarkText):
 		return httpx.BadRequest(err)
 	}
 	return err

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -178,6 +179,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	apiServer := &api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready, Limits: limits}
 	apiServer.Outbox = a.Outbox
 	apiServer.Sharing = a.Sharing
+	apiServer.Watermark = watermarkPreview
 	if a.Metrics != nil {
 		apiServer.Uploads = a.Metrics
 	}
@@ -426,4 +428,21 @@ func (a *App) sweepSessions(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// maxPreviewBytes bounds what a preview read for watermarking may hold;
+// derived previews are far smaller.
+const maxPreviewBytes = 32 << 20
+
+// watermarkPreview reads a preview and draws a review link's watermark on
+// it (media.Watermark).
+func watermarkPreview(r io.Reader, text string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxPreviewBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxPreviewBytes {
+		return nil, fmt.Errorf("app: preview larger than %d bytes", maxPreviewBytes)
+	}
+	return media.Watermark(data, text)
 }

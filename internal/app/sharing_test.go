@@ -3,6 +3,7 @@ package app_test
 import (
 	"archive/zip"
 	"bytes"
+	"image/jpeg"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -484,5 +485,47 @@ func TestSharingNeedsAVerifiedAddress(t *testing.T) {
 	}
 	if ev := string(owner.must(200, "GET", "/api/v1/me/security-events", nil).body); !strings.Contains(ev, `"share.changed"`) || !strings.Contains(ev, `"member_added"`) {
 		t.Errorf("owner's security activity lacks the share change: %s", ev)
+	}
+}
+
+// TestReviewLinkWatermark: a link with a watermark never serves a preview
+// without it, single or zipped; thumbnails stay clean, and the owner's
+// own preview is untouched.
+func TestReviewLinkWatermark(t *testing.T) {
+	f := newSharingFixture(t)
+	p := "/api/v1/projects/" + f.project
+	f.owner.must(400, "POST", p+"/links", map[string]string{"watermark": "Proof\u202e"})
+	token := f.owner.must(201, "POST", p+"/links", map[string]string{"download": "preview", "watermark": "PROOF © Ann"}).json["token"].(string)
+	guest := newClient(t, f.srv)
+	l := "/api/v1/links/" + token
+	if v := guest.must(200, "GET", l, nil); v.json["watermark"] != true {
+		t.Errorf("link view watermark = %v; want true", v.json["watermark"])
+	}
+	clean := f.owner.must(200, "GET", "/api/v1/assets/"+f.asset+"/preview", nil).body
+	marked := guest.must(200, "GET", l+"/assets/"+f.asset+"/preview", nil)
+	if bytes.Equal(marked.body, clean) || marked.header.Get("Content-Type") != "image/jpeg" || len(marked.body) < 1000 {
+		t.Fatalf("watermarked preview: %d bytes, %s; want a JPEG different from the clean one", len(marked.body), marked.header.Get("Content-Type"))
+	}
+	wantSize := func(b []byte) {
+		t.Helper()
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(b))
+		cleanCfg, _ := jpeg.DecodeConfig(bytes.NewReader(clean))
+		if err != nil || cfg.Width != cleanCfg.Width || cfg.Height != cleanCfg.Height {
+			t.Errorf("watermarked preview %dx%d (%v); want the clean one's %dx%d", cfg.Width, cfg.Height, err, cleanCfg.Width, cleanCfg.Height)
+		}
+	}
+	wantSize(marked.body)
+	for name, b := range zipEntries(t, guest.must(200, "GET", l+"/zip", nil).body) {
+		if bytes.Equal(b, clean) {
+			t.Errorf("ZIP entry %s is the clean preview", name)
+		}
+		wantSize(b)
+	}
+	if !bytes.Equal(f.owner.must(200, "GET", "/api/v1/assets/"+f.asset+"/preview", nil).body, clean) {
+		t.Error("the owner's preview changed")
+	}
+	thumb := guest.must(200, "GET", l+"/assets/"+f.asset+"/thumb", nil).body
+	if !bytes.Equal(thumb, f.owner.must(200, "GET", "/api/v1/assets/"+f.asset+"/thumb", nil).body) {
+		t.Error("the link's thumbnail differs from the owner's; only previews carry the watermark")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"safelight/internal/auth"
+	"safelight/internal/media"
 )
 
 // Link passwords: any text of this length; they guard one share, are
@@ -30,14 +31,10 @@ type LinkOptions struct {
 	Watermark string // "" for none
 }
 
-// CheckWatermark validates watermark text: 1 to 60 printable characters.
-// Package media escapes it for the renderer.
+// CheckWatermark validates and normalizes watermark text (package media:
+// 1 to 60 printable characters; drawn literally, never as markup).
 func CheckWatermark(text string) (string, error) {
-	w, ok := cleanText(text, 60, false)
-	if !ok || w == "" {
-		return "", ErrInvalidWatermark
-	}
-	return w, nil
+	return media.CheckWatermarkText(text)
 }
 
 func (s *Service) hashLinkPassword(pw string) (string, error) {
