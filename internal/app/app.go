@@ -163,7 +163,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 
-	a.Sharing, err = sharing.NewService(a.store, a.Library, a.Auth, a.Audit, sharing.DefaultConfig(), log)
+	shareCfg := sharing.DefaultConfig()
+	shareCfg.MaxLinkTTL = cfg.ReviewLinkMaxAge
+	shareCfg.LinkTTL = min(shareCfg.LinkTTL, cfg.ReviewLinkMaxAge)
+	a.Sharing, err = sharing.NewService(a.store, a.Library, a.Auth, a.Audit, shareCfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -94,6 +94,9 @@ type Config struct {
 	IngestMemory ByteSize
 	// TrashRetention is how long trashed assets stay restorable.
 	TrashRetention time.Duration
+	// ReviewLinkMaxAge is the longest life an owner may give a review
+	// link.
+	ReviewLinkMaxAge time.Duration
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
 	// JobWorkers is how many background jobs run at once in this process.

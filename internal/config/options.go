@@ -215,6 +215,12 @@ var options = []option{
 		field: func(c *Config) any { return &c.TrashRetention },
 	},
 	{
+		name: "review-link-max-age", arg: "DURATION",
+		usage: "the longest an owner may keep a review link open (links last 30 days unless the owner chooses)",
+		def:   "8760h",
+		field: func(c *Config) any { return &c.ReviewLinkMaxAge },
+	},
+	{
 		name: "job-workers", arg: "N",
 		usage: "background jobs (mostly preview generation) this process runs at once; about one per core",
 		def:   "2",

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"safelight/internal/ratelimit"
 )
@@ -43,6 +44,9 @@ func (c Config) Validate() error {
 	}
 	if c.TrashRetention <= 0 {
 		bad("trash-retention: must be positive")
+	}
+	if c.ReviewLinkMaxAge < time.Hour {
+		bad("review-link-max-age: must be at least 1h")
 	}
 
 	switch {

@@ -3,6 +3,9 @@ package sharing
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"safelight/internal/library"
 )
 
 func TestVerdict(t *testing.T) {
@@ -88,5 +91,27 @@ func TestCheckWatermark(t *testing.T) {
 	}
 	if got, err := CheckWatermark("  © Ann Adams  "); err != nil || got != "© Ann Adams" {
 		t.Errorf("CheckWatermark = %q, %v", got, err)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	a := library.Asset{ID: "a", CameraMake: "Fujifilm", CameraModel: "X-T5", ISO: 400, FNumber: 2.8, TakenAt: time.Date(2026, 5, 1, 6, 0, 0, 0, time.UTC),
+		Private: library.Private{Filename: "DSCF0001.jpg", SHA256: "ab", Caption: "Lea at home", Keywords: []string{"home"}, Creator: "Ann",
+			Copyright: "© Ann", GPS: &library.GPS{Latitude: 1, Longitude: 2}}}
+	owner := redact(a, Grant{Owner: true})
+	if owner.Private.Filename != "DSCF0001.jpg" || owner.Private.GPS == nil || owner.ISO != 400 {
+		t.Errorf("owner's view = %+v; want everything", owner)
+	}
+	hidden := redact(a, Grant{Project: Project{ShowCamera: false}})
+	if hidden.Private.Filename != "" || hidden.Private.SHA256 != "" || hidden.Private.GPS != nil || hidden.Private.Caption != "" ||
+		hidden.Private.Keywords != nil || hidden.CameraMake != "" || hidden.ISO != 0 || hidden.FNumber != 0 || !hidden.TakenAt.IsZero() {
+		t.Errorf("member's view without camera details = %+v", hidden)
+	}
+	if hidden.Private.Creator != "Ann" || hidden.Private.Copyright != "© Ann" {
+		t.Errorf("member's view lost the credit: %+v", hidden.Private)
+	}
+	shown := redact(a, Grant{Project: Project{ShowCamera: true}})
+	if shown.CameraModel != "X-T5" || shown.ISO != 400 || shown.Private.GPS != nil || shown.Private.Filename != "" {
+		t.Errorf("member's view with camera details = %+v; want camera, never GPS or file name", shown)
 	}
 }
