@@ -58,6 +58,10 @@ var publicRoutes = map[string]bool{
 	"POST /api/v1/links/{token}/assets/{asset_id}/comments": true,
 	"POST /api/v1/links/{token}/done":                       true,
 	"GET /api/v1/links/{token}/zip":                         true,
+	// The guest pages of review links: the same token, the same checks.
+	"GET /s/{token}":         true,
+	"POST /s/{token}/unlock": true,
+	"POST /s/{token}/guest":  true,
 }
 
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)

@@ -33,6 +33,7 @@ import (
 	"safelight/internal/library"
 	"safelight/internal/mail"
 	"safelight/internal/ratelimit"
+	"safelight/internal/sharing"
 )
 
 //go:embed templates static
@@ -50,6 +51,9 @@ type Options struct {
 	Limits *ratelimit.Limiter
 	// Outbox, when set, is the development outbox shown to the admin.
 	Outbox *mail.Outbox
+	// Sharing runs projects, members and review links; it decides every
+	// grant the project and share pages act on.
+	Sharing *sharing.Service
 }
 
 // Pages is the HTML user interface. It is safe for concurrent use.
@@ -84,6 +88,10 @@ var pageSamples = map[string]any{
 	"outbox":          outboxData{Items: []outboxRow{{}}},
 	"admin_users":     adminUsersData{Error: "x", Accounts: []adminAccountRow{{Self: true, CanEndSessions: true}, {Disabled: true}, {CanEndSessions: true}}},
 	"error":           errorData{},
+	// The guest pages of review links (share_*.go).
+	"share_unlock": shareData{Error: "x"},
+	"share_guest":  shareData{Error: "x", NameError: "x", EmailError: "x", Description: "x"},
+	"share":        shareData{Description: "x"},
 }
 
 // New checks opts and parses the templates once. It fails on any template
@@ -160,6 +168,8 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Page("GET /upload", access.Authenticated, p.showUpload)
 	rt.Page("GET /trash", access.Authenticated, p.showTrash)
 	rt.Page("POST /trash/empty", access.Authenticated, p.emptyTrash)
+	p.registerProjects(rt) // projects_pages.go
+	p.registerShare(rt)    // share_show.go: review links
 
 	rt.Page("GET /account", access.Authenticated, p.showAccount)
 	rt.Page("POST /account/name", access.Authenticated, p.updateAccountName)
@@ -184,11 +194,12 @@ func (p *Pages) Register(rt *httpx.Router) {
 type view struct {
 	Title    string // the page part of <title>, before "· Safelight"
 	Page     string // page name, used as a body class
-	Nav      string // which navigation entry is current: "library", "upload", "trash", "account", "admin" or ""
+	Nav      string // which navigation entry is current: "library", "projects", "upload", "trash", "account", "admin" or ""
 	SignedIn bool
 	Admin    bool   // the caller is an instance admin: the nav links the accounts page
 	Nonce    string // CSP nonce of the request
 	Flash    string // one-line notice after a redirect
+	Unread   int    // unread notifications, badged on the Projects link
 	Script   string // static module to load, or ""
 	Data     any
 }
@@ -206,6 +217,7 @@ func (p *Pages) newView(r *http.Request, page, title string, data any) view {
 		SignedIn: access.PrincipalFrom(r.Context()) != nil,
 		Admin:    access.PrincipalFrom(r.Context()).Has(access.RoleAdmin),
 		Nonce:    httpx.Nonce(r.Context()),
+		Unread:   p.unreadNotifications(r), // projects_notifications.go
 		Data:     data,
 	}
 }

@@ -846,6 +846,23 @@ func TestRoutePolicies(t *testing.T) {
 		"POST /account/invites":              access.Admin,
 		"/":                                  access.Public,
 		"GET /static/":                       access.Public,
+		// Projects: signed in; package sharing decides the grant (projects_*.go).
+		"GET /projects":                                  access.Authenticated,
+		"POST /projects":                                 access.Authenticated,
+		"GET /projects/{id}":                             access.Authenticated,
+		"GET /projects/{id}/access":                      access.Authenticated,
+		"POST /projects/{id}/settings":                   access.Authenticated,
+		"POST /projects/{id}/delete":                     access.Authenticated,
+		"POST /projects/{id}/members":                    access.Authenticated,
+		"POST /projects/{id}/members/{member_id}":        access.Authenticated,
+		"POST /projects/{id}/members/{member_id}/remove": access.Authenticated,
+		"POST /projects/{id}/links":                      access.Authenticated,
+		"POST /projects/{id}/links/{link_id}/password":   access.Authenticated,
+		"POST /projects/{id}/links/{link_id}/revoke":     access.Authenticated,
+		// Review links: the token in the path is the credential (share_*.go).
+		"GET /s/{token}":         access.Public,
+		"POST /s/{token}/unlock": access.Public,
+		"POST /s/{token}/guest":  access.Public,
 	}
 	got := map[string]access.Policy{}
 	for _, r := range a.Routes() {

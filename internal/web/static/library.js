@@ -4,6 +4,7 @@
 // uploaded into it.
 import { JustifiedGrid, fadeIn, tileFor, watchProcessing, sortKey } from "./grid.js";
 import { UploadQueue, UploadTray, acceptDrops, guardLeaving } from "./upload.js";
+import { Selection } from "./library-selection.js";
 
 const PAGE = 60;
 const root = document.getElementById("library");
@@ -137,5 +138,8 @@ document.addEventListener("keydown", (e) => {
   e.preventDefault();
   link.click();
 });
+
+// Selecting photos, and the selection's actions (library-selection.js).
+new Selection(section, sprite);
 
 root.dataset.ready = "true"; // for tests: the grid is managed from here on

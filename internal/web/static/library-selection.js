@@ -1,0 +1,296 @@
+// library-selection.js — selecting photos in the library grid and adding
+// them to a project.
+//
+// A click opens a photo, as before. Ctrl- or Cmd-click (or the round
+// check on a tile) selects it and starts selecting: from then on a click
+// toggles, Shift-click adds the range from the last photo clicked, Ctrl+A
+// selects every loaded photo and Escape ends the selection. The keyboard
+// does the same: Ctrl+Enter and Shift+Enter on a focused photo. A bar
+// then offers the actions for the selection; "Add to project" asks for a
+// project (or a name for a new one) and sends the photos through
+// POST /api/v1/projects/{id}/assets.
+
+// sentence turns the API's message into a sentence.
+function sentence(s) {
+  s = String(s || "").trim();
+  if (!s) return s;
+  s = s[0].toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(s) ? s : s + ".";
+}
+
+function photos(n) {
+  return n === 1 ? "1 photo" : n + " photos";
+}
+
+// api sends a JSON request and returns the answer's JSON, or throws an
+// Error whose message is safe to show.
+async function api(method, url, body) {
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body ? { "Content-Type": "application/json", Accept: "application/json" } : { Accept: "application/json" },
+      credentials: "same-origin",
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new Error("The connection was interrupted. Try again.");
+  }
+  const json = await res.json().catch(() => null);
+  if (!res.ok) {
+    if (res.status === 401) throw new Error("Your session has ended. Sign in again in another tab, then retry.");
+    throw new Error(sentence(json && json.error) || "That did not work (error " + res.status + ").");
+  }
+  return json;
+}
+
+function svgIcon(sprite, id) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const use = document.createElementNS(ns, "use");
+  use.setAttribute("href", sprite + "#" + id);
+  svg.append(use);
+  return svg;
+}
+
+// Selection keeps the selected photos of the grid inside section, which
+// stays while tiles come and go (uploads, more pages, processing tiles
+// that turn into thumbnails).
+export class Selection {
+  constructor(section, sprite) {
+    this.section = section;
+    this.sprite = sprite;
+    this.ids = new Set();
+    this.anchor = "";
+    this.bar = document.getElementById("selection-bar");
+    this.count = document.getElementById("selection-count");
+    this.notice = document.getElementById("selection-notice");
+    this.dialog = new AddDialog(this);
+
+    for (const tile of section.querySelectorAll(".tile")) this.decorate(tile);
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const n of r.addedNodes) {
+          if (n.nodeType !== 1) continue;
+          if (n.classList.contains("tile")) this.decorate(n);
+          else for (const t of n.querySelectorAll(".tile")) this.decorate(t);
+        }
+      }
+    }).observe(section, { childList: true, subtree: true });
+
+    // Capture: decide before the link navigates.
+    section.addEventListener("click", (e) => this.click(e), true);
+    document.addEventListener("keydown", (e) => this.key(e));
+    document.getElementById("selection-all").addEventListener("click", () => this.selectAll());
+    this.clearButton = document.getElementById("selection-clear");
+    this.clearButton.addEventListener("click", () => this.clear(true));
+    document.getElementById("selection-add").addEventListener("click", () => this.dialog.open());
+  }
+
+  tiles() {
+    return [...this.section.querySelectorAll(".tile")].filter((t) => t.dataset.status !== "failed");
+  }
+
+  // decorate gives a tile its check button and its selected state.
+  decorate(tile) {
+    if (tile.dataset.status === "failed") return;
+    let check = tile.querySelector(".tile-check");
+    if (!check) {
+      check = document.createElement("button");
+      check.type = "button";
+      check.className = "tile-check";
+      check.tabIndex = -1; // the keyboard selects with Ctrl+Enter on the photo
+      const alt = tile.querySelector("img")?.alt || tile.querySelector(".visually-hidden")?.textContent || "photo";
+      check.setAttribute("aria-label", "Select " + alt);
+      check.append(svgIcon(this.sprite, "check"));
+      tile.prepend(check);
+    }
+    const on = this.ids.has(tile.dataset.id);
+    tile.classList.toggle("is-selected", on);
+    check.setAttribute("aria-pressed", String(on));
+  }
+
+  click(e) {
+    const tile = e.target.closest && e.target.closest(".tile");
+    if (!tile || tile.dataset.status === "failed") return;
+    const onCheck = !!e.target.closest(".tile-check");
+    const toggle = onCheck || e.ctrlKey || e.metaKey || (this.ids.size > 0 && !e.shiftKey);
+    if (e.shiftKey) {
+      e.preventDefault();
+      e.stopPropagation();
+      this.range(tile);
+      return;
+    }
+    if (!toggle) return; // a plain click opens the photo
+    e.preventDefault();
+    e.stopPropagation();
+    this.toggle(tile);
+  }
+
+  key(e) {
+    const t = e.target;
+    if (t.closest && t.closest("input, textarea, select, dialog, [contenteditable]")) return;
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "a") {
+      e.preventDefault();
+      this.selectAll();
+    } else if (e.key === "Escape" && this.ids.size > 0) {
+      e.preventDefault();
+      this.clear(true);
+    }
+  }
+
+  toggle(tile) {
+    const id = tile.dataset.id;
+    if (this.ids.has(id)) this.ids.delete(id);
+    else this.ids.add(id);
+    this.anchor = id;
+    this.changed();
+  }
+
+  // range adds every photo between the anchor and tile.
+  range(tile) {
+    const all = this.tiles();
+    const to = all.indexOf(tile);
+    let from = all.findIndex((t) => t.dataset.id === this.anchor);
+    if (from < 0) from = to;
+    const [a, b] = from < to ? [from, to] : [to, from];
+    for (const t of all.slice(a, b + 1)) this.ids.add(t.dataset.id);
+    this.anchor = tile.dataset.id;
+    this.changed();
+  }
+
+  selectAll() {
+    for (const t of this.tiles()) this.ids.add(t.dataset.id);
+    this.changed();
+  }
+
+  clear(andNotice) {
+    this.ids.clear();
+    this.anchor = "";
+    if (andNotice) this.say("");
+    this.changed();
+  }
+
+  // selected lists the selected ids in the grid's order.
+  selected() {
+    return this.tiles().map((t) => t.dataset.id).filter((id) => this.ids.has(id));
+  }
+
+  changed() {
+    // Photos that left the grid (deleted elsewhere) leave the selection.
+    const present = new Set(this.tiles().map((t) => t.dataset.id));
+    for (const id of this.ids) if (!present.has(id)) this.ids.delete(id);
+    for (const t of this.section.querySelectorAll(".tile")) this.decorate(t);
+    const n = this.ids.size;
+    this.section.classList.toggle("is-selecting", n > 0);
+    this.count.textContent = n ? photos(n) + " selected" : "";
+    for (const b of this.bar.querySelectorAll("[data-needs-selection]")) b.hidden = n === 0;
+    this.clearButton.textContent = n ? "Clear" : "Dismiss"; // only a notice left
+    this.bar.hidden = n === 0 && !this.notice.textContent;
+  }
+
+  // say shows a notice in the bar: plain text, and optionally a link.
+  say(text, link, isError) {
+    this.notice.replaceChildren();
+    this.notice.classList.toggle("is-error", !!isError);
+    if (text) this.notice.append(text);
+    if (link) {
+      const a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      this.notice.append(" ", a);
+    }
+    this.changed();
+  }
+}
+
+// AddDialog asks which project the selection goes to.
+class AddDialog {
+  constructor(sel) {
+    this.sel = sel;
+    this.el = document.getElementById("add-dialog");
+    this.form = document.getElementById("add-form");
+    this.heading = document.getElementById("add-dialog-heading");
+    this.select = document.getElementById("add-project");
+    this.nameField = document.getElementById("add-new-field");
+    this.name = document.getElementById("add-new-name");
+    this.error = document.getElementById("add-error");
+    this.submit = document.getElementById("add-submit");
+    this.projects = [];
+    this.select.addEventListener("change", () => this.showName());
+    document.getElementById("add-cancel").addEventListener("click", () => this.el.close());
+    this.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.add();
+    });
+  }
+
+  showName() {
+    this.nameField.hidden = this.select.value !== "new";
+  }
+
+  fail(message) {
+    this.error.textContent = message;
+    this.error.hidden = !message;
+  }
+
+  async open() {
+    const n = this.sel.ids.size;
+    if (!n) return;
+    this.heading.textContent = "Add " + photos(n) + " to a project";
+    this.fail("");
+    this.name.value = "";
+    this.el.showModal();
+    this.select.disabled = true;
+    try {
+      const list = await api("GET", "/api/v1/projects");
+      // Only the caller's own projects take the caller's own photos.
+      this.projects = list.owned || [];
+    } catch (err) {
+      this.fail(err.message);
+    }
+    const keep = this.select.value;
+    const options = this.projects.map((p) => new Option(p.name, p.id));
+    options.push(new Option("New project…", "new"));
+    this.select.replaceChildren(...options);
+    if (keep && this.projects.some((p) => p.id === keep)) this.select.value = keep;
+    this.select.disabled = false;
+    this.showName();
+    (this.select.value === "new" ? this.name : this.select).focus();
+  }
+
+  async add() {
+    const ids = this.sel.selected();
+    if (!ids.length) return this.el.close();
+    this.submit.disabled = true;
+    this.fail("");
+    try {
+      let id = this.select.value;
+      let name;
+      if (id === "new") {
+        const p = await api("POST", "/api/v1/projects", { name: this.name.value });
+        id = p.id;
+        name = p.name;
+        this.projects.unshift(p);
+      } else {
+        name = this.projects.find((p) => p.id === id)?.name || "the project";
+      }
+      const res = await api("POST", "/api/v1/projects/" + encodeURIComponent(id) + "/assets", { asset_ids: ids });
+      const added = res.added ?? ids.length;
+      const there = ids.length - added;
+      let text = photos(added) + " added to “" + name + "”.";
+      if (there > 0) text += " " + (there === 1 ? "1 was" : there + " were") + " in it already.";
+      this.el.close();
+      this.sel.clear(false);
+      this.sel.say(text, { href: "/projects/" + encodeURIComponent(id), text: "Open the project" });
+      this.select.value = id;
+    } catch (err) {
+      this.fail(err.message);
+    } finally {
+      this.submit.disabled = false;
+    }
+  }
+}
