@@ -20,7 +20,9 @@ import (
 func (s *Server) registerLinks(rt *httpx.Router) {
 	rt.API("GET /api/v1/links/{token}", access.Public, s.link(s.getLink))
 	rt.API("POST /api/v1/links/{token}/unlock", access.Public, s.unlockLink)
-	rt.API("POST /api/v1/links/{token}/guest", access.Public, s.link(s.joinLink))
+	// A guest is an identity anyone holding the link can make: as many per
+	// address as sign-ups.
+	rt.API("POST /api/v1/links/{token}/guest", access.Public, s.limitByAddress(ratelimit.Signup, s.link(s.joinLink)))
 	rt.API("GET /api/v1/links/{token}/assets/{asset_id}/thumb", access.Public, s.link(s.serveShared(library.Thumb)))
 	rt.API("GET /api/v1/links/{token}/assets/{asset_id}/preview", access.Public, s.link(s.serveShared(library.Preview)))
 	rt.API("GET /api/v1/links/{token}/assets/{asset_id}/original", access.Public, s.link(s.serveShared(library.Original)))
@@ -150,6 +152,12 @@ func (s *Server) putLinkMark(w http.ResponseWriter, r *http.Request, g sharing.G
 		return err
 	}
 	if g.Guest == nil && (req.Name != "" || req.Email != "") {
+		if s.Limits != nil {
+			if err := s.Limits.Allow(r.Context(), ratelimit.Signup, ratelimit.Address(httpx.ClientIP(r))); err != nil {
+				s.recordLimited(r, "", err)
+				return err
+			}
+		}
 		guest, secret, err := s.Sharing.JoinAsGuest(r.Context(), g, req.Name, req.Email)
 		if err != nil {
 			return sharingError(err)

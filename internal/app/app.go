@@ -201,7 +201,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err // Load validated it already
 	}
 	a.handler = httpx.Middleware(a.Metrics.Instrument(a.router), httpx.SecurityOptions{
-		HSTS: cfg.SecureCookies(), PageError: pages.RenderError, TrustedProxies: proxies}, log)
+		HSTS: cfg.SecureCookies(), PageError: pages.RenderError, TrustedProxies: proxies,
+		NoReferrerPrefixes: []string{"/s/", "/api/v1/links/"}}, log)
 	return a, nil
 }
 

@@ -529,3 +529,31 @@ func TestReviewLinkWatermark(t *testing.T) {
 		t.Error("the link's thumbnail differs from the owner's; only previews carry the watermark")
 	}
 }
+
+// TestLinkGuestsAreRateLimited: anyone holding a link can make guests, so
+// making them counts like sign-ups per address.
+func TestLinkGuestsAreRateLimited(t *testing.T) {
+	f := newSharingFixture(t, "--rate-limits", "signup=8/1h")
+	token := f.owner.must(201, "POST", "/api/v1/projects/"+f.project+"/links", map[string]string{}).json["token"].(string)
+	l := "/api/v1/links/" + token
+	c := newClient(t, f.srv)
+	c.must(201, "POST", l+"/guest", map[string]string{"name": "One", "email": "one@client.example"})
+	c.must(200, "PUT", l+"/assets/"+f.asset+"/review", map[string]any{"rating": 2}) // the guest from before: not counted
+	fresh := newClient(t, f.srv)
+	fresh.must(200, "PUT", l+"/assets/"+f.asset+"/review", map[string]any{"rating": 3, "name": "Two", "email": "two@client.example"})
+	for {
+		r := newClient(t, f.srv).do("POST", l+"/guest", map[string]string{"name": "Many", "email": "many@client.example"})
+		if r.status == 429 {
+			if r.header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+			break
+		}
+		if r.status != 201 {
+			t.Fatalf("guest = %d %s", r.status, r.body)
+		}
+	}
+	if r := newClient(t, f.srv).do("PUT", l+"/assets/"+f.asset+"/review", map[string]any{"rating": 3, "name": "Late", "email": "late@client.example"}); r.status != 429 {
+		t.Errorf("joining with a review past the limit = %d; want 429", r.status)
+	}
+}

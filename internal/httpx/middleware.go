@@ -105,6 +105,10 @@ type SecurityOptions struct {
 	// TrustedProxies are the load balancers and reverse proxies whose
 	// X-Forwarded-For is believed when they are the direct peer.
 	TrustedProxies []netip.Prefix
+	// NoReferrerPrefixes are path prefixes whose answers, refusals
+	// included, send Referrer-Policy: no-referrer (paths that carry a
+	// secret, such as review-link tokens).
+	NoReferrerPrefixes []string
 }
 
 // Middleware wraps h with, from the outside in: panic recovery, request
@@ -159,6 +163,11 @@ func Middleware(h http.Handler, opts SecurityOptions, log *slog.Logger) http.Han
 			"frame-ancestors 'none'; form-action 'self'")
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("Referrer-Policy", "same-origin")
+		for _, prefix := range opts.NoReferrerPrefixes {
+			if strings.HasPrefix(r.URL.Path, prefix) {
+				hdr.Set("Referrer-Policy", "no-referrer")
+			}
+		}
 		hdr.Set("X-Frame-Options", "DENY")
 		hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
 		hdr.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")

@@ -3,6 +3,7 @@ package httpx_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -53,5 +54,36 @@ func TestRequestLogNamesTheCaller(t *testing.T) {
 				t.Errorf("request line = %v; want user %q via %q, status 204", line, tt.wantUser, tt.wantVia)
 			}
 		})
+	}
+}
+
+// TestNoReferrerPrefixes: paths that carry a secret answer with
+// Referrer-Policy no-referrer, refusals of the cross-origin protection
+// included; other paths keep same-origin.
+func TestNoReferrerPrefixes(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rt := httpx.NewRouter(fixedAuth{nil}, "/login", log)
+	rt.API("GET /s/{token}", access.Public, func(w http.ResponseWriter, _ *http.Request) error { w.WriteHeader(200); return nil })
+	rt.API("POST /s/{token}", access.Public, func(w http.ResponseWriter, _ *http.Request) error { w.WriteHeader(200); return nil })
+	rt.API("GET /other", access.Public, func(w http.ResponseWriter, _ *http.Request) error { w.WriteHeader(200); return nil })
+	h := httpx.Middleware(rt, httpx.SecurityOptions{NoReferrerPrefixes: []string{"/s/"}}, log)
+	for _, tt := range []struct {
+		method, path, site string
+		status             int
+		want               string
+	}{
+		{"GET", "/s/slk_x", "", 200, "no-referrer"},
+		{"POST", "/s/slk_x", "cross-site", 403, "no-referrer"},
+		{"GET", "/other", "", 200, "same-origin"},
+	} {
+		req := httptest.NewRequest(tt.method, tt.path, nil)
+		if tt.site != "" {
+			req.Header.Set("Sec-Fetch-Site", tt.site)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tt.status || rec.Header().Get("Referrer-Policy") != tt.want {
+			t.Errorf("%s %s = %d, Referrer-Policy %q; want %d, %q", tt.method, tt.path, rec.Code, rec.Header().Get("Referrer-Policy"), tt.status, tt.want)
+		}
 	}
 }

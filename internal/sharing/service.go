@@ -465,3 +465,21 @@ func (s *Service) Open(ctx context.Context, g Grant, assetID string, kind librar
 	}
 	return s.library.OpenShared(ctx, g.Project.OwnerID, assetID, kind, g.viewer())
 }
+
+// Summary returns how many photos the project holds and the one to show
+// as its cover (the chosen cover, else the first), without listing them:
+// for project cards, which must not count as seeing the photos.
+func (s *Service) Summary(ctx context.Context, g Grant) (count int, coverID string, err error) {
+	ids, err := s.store.ProjectAssetIDs(ctx, g.Project.ID)
+	if err != nil {
+		return 0, "", fmt.Errorf("sharing: summary: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, "", nil
+	}
+	coverID = g.Project.CoverID
+	if coverID == "" {
+		coverID = ids[0]
+	}
+	return len(ids), coverID, nil
+}

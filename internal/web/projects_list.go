@@ -28,7 +28,7 @@ type projectCard struct {
 	Name        string
 	Description string
 	CoverURL    string // a thumbnail through the project's own grant, or ""
-	Count       string // "12 photos"; "" when not known (projects shared with the caller)
+	Count       string // "12 photos"
 	Owner       bool
 	Role        string // "Owner", "Reviewer", …
 	Ability     string // what the caller may do, one sentence
@@ -81,10 +81,15 @@ func (p *Pages) renderProjects(w http.ResponseWriter, r *http.Request, status in
 			continue // removed meanwhile
 		}
 		// Listing a shared project's photos would count as seeing them in
-		// its owner's access log; only a chosen cover is shown.
+		// its owner's access log: the card takes only a count and a cover.
 		c := projectCard{ID: pj.ID, Name: pj.Name, Description: pj.Description, Role: roleName(g), Ability: grantSentence(g)}
-		if pj.CoverID != "" {
-			c.CoverURL = projectThumbURL(pj.ID, pj.CoverID)
+		n, cover, err := p.opts.Sharing.Summary(ctx, g)
+		if err != nil {
+			return projectError(err)
+		}
+		c.Count = photoCount(n)
+		if cover != "" {
+			c.CoverURL = projectThumbURL(pj.ID, cover)
 		}
 		if u, err := p.opts.Auth.User(ctx, pj.OwnerID); err == nil {
 			c.SharedBy = u.Name

@@ -216,6 +216,10 @@ func TestProjectPagesByRole(t *testing.T) {
 	r = rita.get("/projects")
 	wantContains(t, r, `id="shared-projects"`, `href="/projects/`+id+`"`)
 	wantText(t, r, "Reviewer · shared by Ann Adams")
+	// Its card counts the photos without listing them (no access-log entry).
+	if !strings.Contains(r.body, " photo") || strings.Contains(r.body, "No photos yet") && !strings.Contains(ann.get("/projects").body, "No photos yet") {
+		t.Errorf("the reviewer's card lacks the photo count")
+	}
 	r = rita.get("/projects/" + id)
 	wantStatus(t, r, http.StatusOK)
 	wantContains(t, r, `data-can-review="true"`, `data-download="preview"`, `data-owner="false"`, `data-done="true"`, `&lt;script&gt;`)

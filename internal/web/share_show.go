@@ -27,7 +27,9 @@ func (p *Pages) registerShare(rt *httpx.Router) {
 	}
 	rt.Page("GET /s/{token}", access.Public, p.showShare)
 	rt.Page("POST /s/{token}/unlock", access.Public, p.submitShareUnlock)
-	rt.Page("POST /s/{token}/guest", access.Public, p.submitShareGuest)
+	// A guest is an identity anyone holding the link can make: as many
+	// per address as sign-ups.
+	rt.Page("POST /s/{token}/guest", access.Public, p.limitByAddress(ratelimit.Signup, p.submitShareGuest))
 }
 
 // shareHeaders goes on every answer about a link, error pages included:
