@@ -9,6 +9,11 @@
 // then offers the actions for the selection; "Add to project" asks for a
 // project (or a name for a new one) and sends the photos through
 // POST /api/v1/projects/{id}/assets.
+//
+// Dragging a photo (or, when it is selected, the whole selection) is a
+// second way for pointer users: a panel of the owner's projects slides
+// in, and dropping on one adds the photos. Escape or dropping anywhere
+// else cancels. Keyboard users keep the selection bar.
 
 // sentence turns the API's message into a sentence.
 function sentence(s) {
@@ -44,6 +49,52 @@ async function api(method, url, body) {
   return json;
 }
 
+// Projects is the owner's project list, fetched from the server once and
+// then kept up to date here, for the drop panel.
+class Projects {
+  constructor() {
+    this.loading = null;
+    this.list = [];
+  }
+
+  // owned resolves to the caller's own projects (only those take the
+  // caller's own photos); a failure rejects, and the next call retries.
+  owned() {
+    if (!this.loading) {
+      this.loading = api("GET", "/api/v1/projects").then(
+        (j) => (this.list = j.owned || []),
+        (err) => {
+          this.loading = null;
+          throw err;
+        },
+      );
+    }
+    return this.loading;
+  }
+
+  // know records projects seen elsewhere (the add dialog's fresh list, a
+  // new project).
+  know(list) {
+    this.list = list.slice();
+    this.loading = Promise.resolve(this.list);
+  }
+}
+
+// addPhotos sends ids to the project and returns the sentence that says
+// what happened.
+async function addPhotos(id, name, ids) {
+  const res = await api("POST", "/api/v1/projects/" + encodeURIComponent(id) + "/assets", { asset_ids: ids });
+  const added = res.added ?? ids.length;
+  const there = ids.length - added;
+  let text = photos(added) + " added to “" + name + "”.";
+  if (there > 0) text += " " + (there === 1 ? "1 was" : there + " were") + " in it already.";
+  return text;
+}
+
+function projectLink(id) {
+  return { href: "/projects/" + encodeURIComponent(id), text: "Open the project" };
+}
+
 function svgIcon(sprite, id) {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
@@ -68,7 +119,9 @@ export class Selection {
     this.bar = document.getElementById("selection-bar");
     this.count = document.getElementById("selection-count");
     this.notice = document.getElementById("selection-notice");
+    this.projects = new Projects();
     this.dialog = new AddDialog(this);
+    this.drag = new DragToProject(this);
 
     for (const tile of section.querySelectorAll(".tile")) this.decorate(tile);
     new MutationObserver((records) => {
@@ -94,9 +147,15 @@ export class Selection {
     return [...this.section.querySelectorAll(".tile")].filter((t) => t.dataset.status !== "failed");
   }
 
-  // decorate gives a tile its check button and its selected state.
+  // decorate gives a tile its check button and its selected state, and
+  // makes it draggable as a whole (its link and image are not, so a drag
+  // carries the photo's id rather than a URL or an image file).
   decorate(tile) {
     if (tile.dataset.status === "failed") return;
+    if (!tile.draggable) {
+      tile.draggable = true;
+      for (const e of tile.querySelectorAll("a, img")) e.draggable = false;
+    }
     let check = tile.querySelector(".tile-check");
     if (!check) {
       check = document.createElement("button");
@@ -136,7 +195,7 @@ export class Selection {
     if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "a") {
       e.preventDefault();
       this.selectAll();
-    } else if (e.key === "Escape" && this.ids.size > 0) {
+    } else if (e.key === "Escape" && this.ids.size > 0 && !this.drag.isOpen()) {
       e.preventDefault();
       this.clear(true);
     }
@@ -237,7 +296,9 @@ class AddDialog {
     this.error.hidden = !message;
   }
 
-  async open() {
+  // open shows the dialog for the selection; asNew starts it on "New
+  // project…" (the drop panel's entry).
+  async open(asNew) {
     const n = this.sel.ids.size;
     if (!n) return;
     this.heading.textContent = "Add " + photos(n) + " to a project";
@@ -249,6 +310,7 @@ class AddDialog {
       const list = await api("GET", "/api/v1/projects");
       // Only the caller's own projects take the caller's own photos.
       this.projects = list.owned || [];
+      this.sel.projects.know(this.projects);
     } catch (err) {
       this.fail(err.message);
     }
@@ -256,7 +318,8 @@ class AddDialog {
     const options = this.projects.map((p) => new Option(p.name, p.id));
     options.push(new Option("New project…", "new"));
     this.select.replaceChildren(...options);
-    if (keep && this.projects.some((p) => p.id === keep)) this.select.value = keep;
+    if (asNew) this.select.value = "new";
+    else if (keep && this.projects.some((p) => p.id === keep)) this.select.value = keep;
     this.select.disabled = false;
     this.showName();
     (this.select.value === "new" ? this.name : this.select).focus();
@@ -275,22 +338,165 @@ class AddDialog {
         id = p.id;
         name = p.name;
         this.projects.unshift(p);
+        this.sel.projects.know(this.projects);
       } else {
         name = this.projects.find((p) => p.id === id)?.name || "the project";
       }
-      const res = await api("POST", "/api/v1/projects/" + encodeURIComponent(id) + "/assets", { asset_ids: ids });
-      const added = res.added ?? ids.length;
-      const there = ids.length - added;
-      let text = photos(added) + " added to “" + name + "”.";
-      if (there > 0) text += " " + (there === 1 ? "1 was" : there + " were") + " in it already.";
+      const text = await addPhotos(id, name, ids);
       this.el.close();
       this.sel.clear(false);
-      this.sel.say(text, { href: "/projects/" + encodeURIComponent(id), text: "Open the project" });
+      this.sel.say(text, projectLink(id));
       this.select.value = id;
     } catch (err) {
       this.fail(err.message);
     } finally {
       this.submit.disabled = false;
+    }
+  }
+}
+
+// The drag's data type: the dragged photos' ids as a JSON array. Pages of
+// other origins cannot read it, and a drop of it anywhere but on the
+// panel does nothing.
+const DRAG_TYPE = "application/x-safelight-assets";
+
+function dragsPhotos(e) {
+  return !!e.dataTransfer && Array.from(e.dataTransfer.types || []).includes(DRAG_TYPE);
+}
+
+// DragToProject shows the drop panel while photos are dragged and adds
+// them to the project they are dropped on.
+class DragToProject {
+  constructor(sel) {
+    this.sel = sel;
+    this.panel = document.getElementById("drag-panel");
+    this.list = document.getElementById("drag-projects");
+    this.status = document.getElementById("drag-status");
+    this.ids = [];
+    this.wasSelection = false;
+    this.closing = 0;
+    if (!this.panel) return;
+
+    sel.section.addEventListener("dragstart", (e) => this.start(e));
+    // dragend comes after a drop anywhere, after Escape and after a drop
+    // outside the window; a tile replaced mid-drag never sends it, so a
+    // drop on the panel closes it too.
+    document.addEventListener("dragend", () => this.close());
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.isOpen()) this.close();
+    });
+    this.list.addEventListener("dragover", (e) => this.over(e));
+    this.list.addEventListener("dragleave", (e) => {
+      const t = this.target(e);
+      if (t && !t.contains(e.relatedTarget)) t.classList.remove("is-over");
+    });
+    this.list.addEventListener("drop", (e) => this.drop(e));
+  }
+
+  isOpen() {
+    return !!this.panel && !this.panel.hidden;
+  }
+
+  target(e) {
+    return e.target.closest ? e.target.closest(".drag-target") : null;
+  }
+
+  start(e) {
+    const tile = e.target.closest && e.target.closest(".tile");
+    if (!tile || !tile.draggable || !e.dataTransfer) return;
+    const id = tile.dataset.id;
+    this.wasSelection = this.sel.ids.has(id);
+    this.ids = this.wasSelection ? this.sel.selected() : [id];
+    e.dataTransfer.clearData();
+    e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(this.ids));
+    e.dataTransfer.effectAllowed = "copy";
+    // Changing the page inside dragstart can end the drag at once in
+    // Chromium: open the panel just after.
+    setTimeout(() => this.open(), 0);
+  }
+
+  open() {
+    clearTimeout(this.closing);
+    this.panel.hidden = false;
+    this.panel.querySelector(".drag-panel-count").textContent = "Add " + photos(this.ids.length) + " to a project";
+    void this.panel.offsetWidth; // start the slide from off-screen
+    this.panel.classList.add("is-open");
+    this.render(null);
+    this.sel.projects.owned().then(
+      (list) => this.isOpen() && this.render(list),
+      (err) => this.isOpen() && this.render([], err.message),
+    );
+  }
+
+  close() {
+    if (!this.isOpen()) return;
+    this.panel.classList.remove("is-open");
+    for (const t of this.list.querySelectorAll(".is-over")) t.classList.remove("is-over");
+    // Hide once the slide out is over (at once when motion is reduced).
+    const ms = matchMedia("(prefers-reduced-motion: reduce)").matches ? 0 : 200;
+    this.closing = setTimeout(() => (this.panel.hidden = true), ms);
+  }
+
+  // render lists the projects (null while they load) and "New project…".
+  render(list, error) {
+    this.status.textContent = error || (list === null ? "Loading projects…" : "");
+    this.status.classList.toggle("is-error", !!error);
+    const items = (list || []).map((p) => this.entry(p.id, p.name));
+    items.push(this.entry("new", "New project…"));
+    this.list.replaceChildren(...items);
+  }
+
+  entry(id, name) {
+    const li = document.createElement("li");
+    li.className = "drag-target";
+    li.dataset.project = id;
+    const label = document.createElement("span");
+    label.className = "drag-target-name";
+    label.textContent = name;
+    if (id === "new") li.classList.add("is-new");
+    else li.append(svgIcon(this.sel.sprite, "folder"));
+    li.append(label);
+    return li;
+  }
+
+  over(e) {
+    const t = this.target(e);
+    if (!t || !dragsPhotos(e)) return;
+    e.preventDefault(); // accept the drop here
+    e.dataTransfer.dropEffect = "copy";
+    for (const o of this.list.querySelectorAll(".is-over")) if (o !== t) o.classList.remove("is-over");
+    t.classList.add("is-over");
+  }
+
+  async drop(e) {
+    const t = this.target(e);
+    if (!t || !dragsPhotos(e)) return;
+    e.preventDefault();
+    let ids = this.ids;
+    try {
+      const got = JSON.parse(e.dataTransfer.getData(DRAG_TYPE));
+      if (Array.isArray(got) && got.every((x) => typeof x === "string")) ids = got;
+    } catch {
+      // keep the ids noted at dragstart
+    }
+    const fromSelection = this.wasSelection;
+    this.close();
+    if (!ids.length) return;
+    const id = t.dataset.project;
+    if (id === "new") {
+      // The dialog adds the selection: make the dragged photos the selection.
+      this.sel.ids = new Set(ids);
+      this.sel.changed();
+      this.sel.dialog.open(true);
+      return;
+    }
+    const name = this.sel.projects.list.find((p) => p.id === id)?.name || "the project";
+    try {
+      const text = await addPhotos(id, name, ids);
+      if (fromSelection) this.sel.clear(false);
+      this.sel.say(text, projectLink(id));
+    } catch (err) {
+      this.sel.say(err.message, null, true);
     }
   }
 }
