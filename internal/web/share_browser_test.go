@@ -192,6 +192,15 @@ func TestBrowserReviewLink(t *testing.T) {
 	c.noCSPViolations("loupe")
 	c.viewportShot("review-loupe-comments")
 
+	// Z: the photo at 100 % (this link allows previews: the preview), the
+	// stage scrolls; Escape fits it back and keeps the loupe open.
+	c.do("zoom", chromedp.Focus(chromedp.CSS(".review-loupe .loupe-stage")), chromedp.KeyEvent("z"))
+	c.waitFor("zoomed to 100 %", `(() => { const st = document.querySelector(".review-loupe .loupe-stage"); const img = st.querySelector(".loupe-image");
+	  return st.classList.contains("is-zoomed") && img.complete && img.naturalWidth > 0 && Math.abs(img.getBoundingClientRect().width - img.naturalWidth) < 2 && /\/preview$/.test(img.getAttribute("src")); })()`)
+	c.viewportShot("review-loupe-zoom")
+	c.do("fit again", chromedp.KeyEvent(kb.Escape))
+	c.waitFor("fitted, loupe open", `(() => { const d = document.querySelector("dialog.review-loupe"); return d.open && !d.querySelector(".loupe-stage").classList.contains("is-zoomed"); })()`)
+
 	// Back to the grid (Escape): the marks are on the tiles, the count
 	// has moved, focus is on the photo the loupe showed.
 	c.do("back to the grid", chromedp.Focus(chromedp.CSS(".review-loupe .loupe-stage")), chromedp.KeyEvent(kb.Escape))

@@ -550,6 +550,38 @@ function buildLoupe() {
   const stateBox = el("div", { className: "viewer-state", hidden: true });
   const stage = el("figure", { className: "loupe-stage", tabindex: "-1" }, img, stateBox);
 
+  // Z (or a click on the photo) shows it at 100 %: the original when the
+  // visitor may download it and browsers can show its format, else the
+  // preview. The stage then scrolls; Z again fits it back.
+  let zoomed = false;
+  function zoomURL(item) {
+    const showable = ["jpeg", "png", "webp", "avif"].includes(item.format);
+    return cfg.download === "original" && item.original_url && showable ? item.original_url : item.preview_url;
+  }
+  function setZoom(on) {
+    const item = state.items[loupeAt];
+    if (!item || item.status !== "ready") return;
+    zoomed = on;
+    stage.classList.toggle("is-zoomed", on);
+    img.title = on ? "Fit to the window (Z)" : "Zoom to 100 % (Z)";
+    const want = on ? zoomURL(item) : item.preview_url;
+    if (img.getAttribute("src") !== want) {
+      img.removeAttribute("width");
+      img.removeAttribute("height");
+      img.src = want;
+    }
+    if (on) {
+      // Centre the 100 % view once the image knows its size.
+      const centre = () => {
+        stage.scrollLeft = (stage.scrollWidth - stage.clientWidth) / 2;
+        stage.scrollTop = (stage.scrollHeight - stage.clientHeight) / 2;
+      };
+      if (img.complete) centre();
+      else img.addEventListener("load", centre, { once: true });
+    }
+  }
+  img.addEventListener("click", () => setZoom(!zoomed));
+
   const panel = el("aside", { className: "loupe-panel", "aria-label": "Marks and comments" });
   // The visitor's own marks.
   let stars = null;
@@ -715,6 +747,11 @@ function buildLoupe() {
 
   function show(i) {
     const item = state.items[i];
+    if (zoomed) {
+      zoomed = false;
+      stage.classList.remove("is-zoomed");
+    }
+    img.title = "Zoom to 100 % (Z)";
     const order = visibleIndexes();
     const at = order.indexOf(i);
     title.textContent = "Photo " + (at + 1) + " of " + order.length;
@@ -758,7 +795,7 @@ function buildLoupe() {
     }
   }
 
-  return { dialog, stage, show, showMarks, showComments };
+  return { dialog, stage, show, showMarks, showComments, toggleZoom: () => setZoom(!zoomed), isZoomed: () => zoomed };
 }
 
 let pushed = false; // the open loupe has its own history entry
@@ -839,6 +876,7 @@ function openKeys() {
       ["↑ ↓", "Photo above or below, in the grid"],
       ["Space", "Open the photo, or go back to the grid"],
       ["Esc", "Back to the grid"],
+      ["Z", "In the photo: 100 % and back (the original when you may download it)"],
     ];
     if (cfg.canReview) {
       rows.push(["1 – 5", "Stars"], ["0", "No stars"], ["6 7 8 9", "Red, yellow, green, blue label (purple: in the panel)"],
@@ -876,7 +914,11 @@ document.addEventListener("keydown", (e) => {
   const key = e.key;
   const done = () => e.preventDefault();
   if (key === "?") return done(), openKeys();
-  if (key === "Escape" && inLoupe) return done(), closeLoupe();
+  if (key === "Escape" && inLoupe) {
+    done();
+    return loupe.isZoomed() ? loupe.toggleZoom() : closeLoupe();
+  }
+  if ((key === "z" || key === "Z") && inLoupe) return done(), loupe.toggleZoom();
   if (key === "ArrowRight" || key === "ArrowLeft") {
     done();
     const d = key === "ArrowRight" ? 1 : -1;
