@@ -23,7 +23,7 @@ func TestImportRules(t *testing.T) {
 	if len(imports) < 10 {
 		t.Fatalf("go list found %d packages; want the whole module", len(imports))
 	}
-	stdlibOnly := []string{"safelight/internal/access", "safelight/internal/blob", "safelight/internal/export"}
+	stdlibOnly := []string{"safelight/internal/access", "safelight/internal/blob", "safelight/internal/export", "safelight/internal/secret"}
 	noHTTP := []string{
 		"safelight/internal/access", "safelight/internal/auth", "safelight/internal/audit",
 		"safelight/internal/blob", "safelight/internal/blob/disk", "safelight/internal/keys",

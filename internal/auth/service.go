@@ -2,9 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +15,7 @@ import (
 
 	"safelight/internal/access"
 	"safelight/internal/audit"
+	"safelight/internal/secret"
 )
 
 // SignupPolicy says who may create an account.
@@ -140,19 +138,11 @@ func checkName(name string) (string, error) {
 	return n, nil
 }
 
-// newSecret returns a prefixed 256-bit random secret and its SHA-256.
-// Secrets are high-entropy, so a fast hash is the right way to store them.
-func newSecret(prefix string) (string, []byte) {
-	var b [32]byte
-	rand.Read(b[:])
-	secret := prefix + base64.RawURLEncoding.EncodeToString(b[:])
-	return secret, hashSecret(secret)
-}
+// newSecret returns a prefixed 256-bit random secret and its SHA-256
+// (package secret).
+func newSecret(prefix string) (string, []byte) { return secret.New(prefix) }
 
-func hashSecret(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
-	return h[:]
-}
+func hashSecret(s string) []byte { return secret.Hash(s) }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 

@@ -2,9 +2,6 @@ package sharing
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +17,7 @@ import (
 	"safelight/internal/audit"
 	"safelight/internal/auth"
 	"safelight/internal/library"
+	"safelight/internal/secret"
 )
 
 // Config holds the sharing rules of an instance.
@@ -88,17 +86,9 @@ const (
 	guestPrefix  = "slg_"
 )
 
-func newSecret(prefix string) (string, []byte) {
-	var b [32]byte
-	rand.Read(b[:])
-	secret := prefix + base64.RawURLEncoding.EncodeToString(b[:])
-	return secret, hashSecret(secret)
-}
+func newSecret(prefix string) (string, []byte) { return secret.New(prefix) }
 
-func hashSecret(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
-	return h[:]
-}
+func hashSecret(s string) []byte { return secret.Hash(s) }
 
 // validID reports whether id has the form of the ids this package makes,
 // so that malformed ones are not found without a query.

@@ -114,7 +114,9 @@ export function sortKey(asset) {
   return Date.parse(asset.created_at) || 0;
 }
 
-function svgIcon(sprite, id) {
+// svgIcon returns an icon of the page's sprite, hidden from assistive
+// technology (the control around it carries the words).
+export function svgIcon(sprite, id) {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("class", "icon");

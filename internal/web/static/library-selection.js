@@ -15,6 +15,8 @@
 // in, and dropping on one adds the photos. Escape or dropping anywhere
 // else cancels. Keyboard users keep the selection bar.
 
+import { svgIcon } from "./grid.js";
+
 // sentence turns the API's message into a sentence.
 function sentence(s) {
   s = String(s || "").trim();
@@ -93,18 +95,6 @@ async function addPhotos(id, name, ids) {
 
 function projectLink(id) {
   return { href: "/projects/" + encodeURIComponent(id), text: "Open the project" };
-}
-
-function svgIcon(sprite, id) {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("class", "icon");
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  const use = document.createElementNS(ns, "use");
-  use.setAttribute("href", sprite + "#" + id);
-  svg.append(use);
-  return svg;
 }
 
 // Selection keeps the selected photos of the grid inside section, which

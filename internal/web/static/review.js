@@ -10,7 +10,7 @@
 // where the photos come from and what the visitor may do (see the
 // templates that mount it). Everything the server sends is put on the page
 // as text (textContent, attributes), never parsed as markup.
-import { JustifiedGrid, fadeIn } from "./grid.js";
+import { JustifiedGrid, fadeIn, svgIcon } from "./grid.js";
 
 const root = document.getElementById("review");
 const cfg = {
@@ -67,16 +67,7 @@ function el(tag, props = {}, ...children) {
 }
 
 function icon(id) {
-  if (!sprite) return null;
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("class", "icon");
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  const use = document.createElementNS(ns, "use");
-  use.setAttribute("href", sprite + "#" + id);
-  svg.append(use);
-  return svg;
+  return sprite ? svgIcon(sprite, id) : null;
 }
 
 function button(text, props = {}, iconID = "") {
