@@ -269,16 +269,23 @@ func (s *Server) serveContent(kind library.Kind) httpx.HandlerFunc {
 			return libraryError(err)
 		}
 		defer c.Close()
-		h := w.Header()
-		h.Set("Content-Type", c.ContentType)
-		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
-		h.Set("Cache-Control", "private, no-cache")
-		h.Set("ETag", `"`+c.ETag+`"`)
-		if kind == library.Original {
-			h.Set("Content-Disposition", attachment(c.Filename))
-		}
+		setContentHeaders(w, c, kind == library.Original)
+		w.Header().Set("ETag", `"`+c.ETag+`"`)
 		http.ServeContent(w, r, "", c.ModTime, c)
 		return nil
+	}
+}
+
+// setContentHeaders sets what every rendition answer carries: its type,
+// a sandbox CSP (an image never runs as a page), no shared caching, and,
+// for downloads, the attachment name.
+func setContentHeaders(w http.ResponseWriter, c *library.Content, download bool) {
+	h := w.Header()
+	h.Set("Content-Type", c.ContentType)
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "private, no-cache")
+	if download {
+		h.Set("Content-Disposition", attachment(c.Filename))
 	}
 }
 

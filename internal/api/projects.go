@@ -298,13 +298,8 @@ func (s *Server) serveShared(kind library.Kind) grantHandler {
 // writeContent sends an opened rendition, drawing the link's watermark
 // on previews when it has one.
 func (s *Server) writeContent(w http.ResponseWriter, r *http.Request, c *library.Content, kind library.Kind, download bool, g sharing.Grant) error {
+	setContentHeaders(w, c, download)
 	h := w.Header()
-	h.Set("Content-Type", c.ContentType)
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
-	h.Set("Cache-Control", "private, no-cache")
-	if download {
-		h.Set("Content-Disposition", attachment(c.Filename))
-	}
 	if g.Link != nil && g.Link.Watermark != "" && kind == library.Preview {
 		data, err := s.watermark(c, g.Link.Watermark)
 		if err != nil {

@@ -183,6 +183,10 @@ func TestProjectAuthorizationMatrix(t *testing.T) {
 	}
 	f.reviewer.must(403, "GET", p+"/access-log", nil)
 	f.stranger.must(404, "GET", p+"/access-log", nil)
+	// A removed member's ZIP and exports are gone too.
+	for _, path := range []string{p + "/zip", p + "/export/xmp", p + "/access-log"} {
+		f.removed.must(404, "GET", path, nil)
+	}
 }
 
 // TestReviewLinkAuthorization: a link serves only its project, answers
@@ -268,6 +272,21 @@ func TestReviewLinkAuthorization(t *testing.T) {
 		}
 	}
 	visitor.must(404, "POST", lk+"/unlock", map[string]string{"password": "a new harbour pw"})
+	// The rest of the link's endpoints: preview, ZIP, review, comments, done.
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", lk + "/assets/" + f.asset + "/preview", nil},
+		{"GET", lk + "/zip", nil},
+		{"PUT", lk + "/assets/" + f.asset + "/review", map[string]any{"rating": 1, "name": "Late", "email": "late@client.example"}},
+		{"POST", lk + "/assets/" + f.asset + "/comments", map[string]string{"body": "late"}},
+		{"POST", lk + "/done", nil},
+	} {
+		if r := visitor.do(c.method, c.path, c.body); r.status != 404 {
+			t.Errorf("%s %s after revocation = %d; want 404", c.method, c.path, r.status)
+		}
+	}
 
 	// Expiry: past the link's end (30 days by default), the same 404.
 	guest.must(200, "GET", l, nil)

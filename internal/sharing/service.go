@@ -392,20 +392,19 @@ func (s *Service) Assets(ctx context.Context, g Grant) ([]SharedAsset, error) {
 	if err != nil {
 		return nil, err
 	}
+	marksOf := map[string][]Mark{}
+	for _, m := range marks {
+		if g.Owner || m.Reviewer == g.Reviewer {
+			marksOf[m.AssetID] = append(marksOf[m.AssetID], m)
+		}
+	}
+	commentsOf := map[string][]Comment{}
+	for _, c := range comments {
+		commentsOf[c.AssetID] = append(commentsOf[c.AssetID], c)
+	}
 	out := make([]SharedAsset, 0, len(as))
 	for _, a := range as {
-		sa := SharedAsset{Asset: redact(a, g)}
-		for _, m := range marks {
-			if m.AssetID == a.ID && (g.Owner || m.Reviewer == g.Reviewer) {
-				sa.Marks = append(sa.Marks, m)
-			}
-		}
-		for _, c := range comments {
-			if c.AssetID == a.ID {
-				sa.Comments = append(sa.Comments, c)
-			}
-		}
-		out = append(out, sa)
+		out = append(out, SharedAsset{Asset: redact(a, g), Marks: marksOf[a.ID], Comments: commentsOf[a.ID]})
 		if !g.Owner {
 			s.library.RecordSharedView(ctx, a, "metadata", g.viewer())
 		}

@@ -34,15 +34,7 @@ func TestBrowserLibraryDrag(t *testing.T) {
 	c := startChrome(t, srv.URL)
 	base := c.base
 
-	c.signUpAndSignIn("Ann Adams", "ann@example.com", "#start")
-	c.enrolTOTP("ann@example.com")
-	api := newBrowser(t, srv)
-	signIn(t, api, "ann@example.com", password)
-	api.uploadReady(map[string][]byte{
-		"DSC_0101.jpg": cameraJPEG(t, 1600, 1067, 1, 20),
-		"DSC_0102.jpg": cameraJPEG(t, 1067, 1600, 2, 19),
-		"DSC_0103.jpg": cameraJPEG(t, 1500, 1000, 3, 18),
-	}, "DSC_0101.jpg", "DSC_0102.jpg", "DSC_0103.jpg")
+	api := c.ownerWithThreePhotos(srv)
 	harbour := wantAPI(t, projAPI(t, api, "POST", "/api/v1/projects", map[string]string{"name": "Harbour"}), 201)["id"].(string)
 	beach := wantAPI(t, projAPI(t, api, "POST", "/api/v1/projects", map[string]string{"name": "Beach <b>at</b> noon"}), 201)["id"].(string)
 	projectHolds := func(id string) []string {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,11 +21,12 @@ import (
 // guest looked through the link. Screenshots of the project list, the
 // project page, the share dialog and the access log, also at phone
 // width, go to $SAFELIGHT_TEST_SCREENSHOTS; no page breaks the CSP.
-func TestBrowserProjects(t *testing.T) {
-	_, srv := newServer(t)
-	c := startChrome(t, srv.URL)
-	base := c.base
-
+// ownerWithThreePhotos signs Ann up and in through the pages (enrolling
+// TOTP, as the admin must), and uploads three camera photos through a
+// second, HTTP-only browser of hers, which it returns for API calls.
+func (c *chrome) ownerWithThreePhotos(srv *httptest.Server) *browser {
+	t := c.t
+	t.Helper()
 	c.signUpAndSignIn("Ann Adams", "ann@example.com", "#start")
 	c.enrolTOTP("ann@example.com")
 	api := newBrowser(t, srv)
@@ -34,6 +36,15 @@ func TestBrowserProjects(t *testing.T) {
 		"DSC_0102.jpg": cameraJPEG(t, 1067, 1600, 2, 19),
 		"DSC_0103.jpg": cameraJPEG(t, 1500, 1000, 3, 18),
 	}, "DSC_0101.jpg", "DSC_0102.jpg", "DSC_0103.jpg")
+	return api
+}
+
+func TestBrowserProjects(t *testing.T) {
+	_, srv := newServer(t)
+	c := startChrome(t, srv.URL)
+	base := c.base
+
+	c.ownerWithThreePhotos(srv)
 
 	// The library: select two photos.
 	c.do("open library", chromedp.Navigate(base+"/library"), chromedp.WaitVisible(chromedp.CSS("#grid")))
