@@ -7,6 +7,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Calls for entries show deadlines in their IANA time zone; the
+	// database is embedded so that a host without zoneinfo (a minimal
+	// container) shows them too.
+	_ "time/tzdata"
 
 	"safelight/internal/app"
 )

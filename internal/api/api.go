@@ -14,6 +14,7 @@ import (
 	"safelight/internal/access"
 	"safelight/internal/audit"
 	"safelight/internal/auth"
+	"safelight/internal/calls"
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
@@ -40,6 +41,8 @@ type Server struct {
 	Outbox *mail.Outbox
 	// Sharing runs projects and review links.
 	Sharing *sharing.Service
+	// Calls runs organizations, calls for entries, juries and results.
+	Calls *calls.Service
 	// Watermark draws text on a preview read from r (package media); nil
 	// serves previews as they are.
 	Watermark func(r io.Reader, text string) ([]byte, error)
@@ -106,6 +109,7 @@ func (s *Server) Register(rt *httpx.Router) {
 	s.registerProjects(rt)
 	s.registerLinks(rt)
 	s.registerExports(rt)
+	s.registerCalls(rt)
 
 	// Unknown API paths answer JSON, not the HTML 404 page.
 	rt.API("/api/", access.Public, func(http.ResponseWriter, *http.Request) error { return httpx.NotFound() })

@@ -25,6 +25,7 @@ import (
 	"safelight/internal/blob"
 	"safelight/internal/blob/disk"
 	"safelight/internal/blob/s3"
+	"safelight/internal/calls"
 	"safelight/internal/config"
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
@@ -54,6 +55,7 @@ type App struct {
 	chain   *audit.Checkpointer // signs the audit chain's head now and then (audit_config.go)
 	Library *library.Service
 	Sharing *sharing.Service
+	Calls   *calls.Service
 	queue   *jobs.Queue
 	jobsDB  *sql.DB          // SQLite: the queue's own handle
 	jobsPG  *pgxpool.Pool    // PostgreSQL: the queue's pool
@@ -171,6 +173,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 	a.Sharing.SetMail(a.mailer, cfg.PublicURL)
+	a.Calls = calls.NewService(a.store, a.Library, a.Sealer, a.Auth, a.Audit, calls.DefaultConfig(), log)
+	a.Calls.SetMail(a.mailer, cfg.PublicURL)
+	if err := a.queue.AddTask(jobs.Task{Name: "call_reminders", Every: time.Hour, Run: a.Calls.SendReminders}); err != nil {
+		return nil, err
+	}
 
 	cookies := httpauth.Cookies{Secure: cfg.SecureCookies(), SessionMaxAge: cfg.SessionMaxAge}
 	rules, err := ratelimit.Parse(cfg.RateLimits)
@@ -182,12 +189,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	apiServer := &api.Server{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Ready: a.ready, Limits: limits}
 	apiServer.Outbox = a.Outbox
 	apiServer.Sharing = a.Sharing
+	apiServer.Calls = a.Calls
 	apiServer.Watermark = watermarkPreview
 	if a.Metrics != nil {
 		apiServer.Uploads = a.Metrics
 	}
 	apiServer.Register(a.router)
-	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing})
+	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls})
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,24 @@ var publicRoutes = map[string]bool{
 	"GET /s/{token}":         true,
 	"POST /s/{token}/unlock": true,
 	"POST /s/{token}/guest":  true,
+	// Calls for entries: what a published call shows the world (drafts
+	// answer 404 to all but their organization; results and their images
+	// only once published, and only where the terms grant publication).
+	"GET /api/v1/calls":                      true,
+	"GET /api/v1/calls/{id}":                 true,
+	"GET /api/v1/calls/{id}/cover":           true,
+	"GET /api/v1/calls/{id}/terms":           true,
+	"GET /api/v1/calls/{id}/terms/{version}": true,
+	"GET /api/v1/calls/{id}/results":         true,
+	// The public copies of the awarded images.
+	"GET /api/v1/calls/{id}/results/entries/{entry}/images/{image}/{kind}": true,
+	// The public pages of calls (internal/web/calls_public.go), the same
+	// rules as their API.
+	"GET /calls":                      true,
+	"GET /calls/{id}":                 true,
+	"GET /calls/{id}/terms":           true,
+	"GET /calls/{id}/terms/{version}": true,
+	"GET /calls/{id}/results":         true,
 }
 
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)

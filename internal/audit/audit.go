@@ -71,6 +71,18 @@ const ConfigChanged Type = "config.changed"
 // owner, who sees it in their security activity.
 const ShareChanged Type = "share.changed"
 
+// OrgChanged: a member of an organization changed its members, calls,
+// terms, rounds or results (details: org_id, change, and the ids).
+const OrgChanged Type = "org.changed"
+
+// Consents to the use of one's images (calls for entries): recorded when
+// given and when withdrawn (details: consent_id, kind, call_id,
+// terms_sha256). Subject is the person who consented.
+const (
+	ConsentGiven     Type = "consent.given"
+	ConsentWithdrawn Type = "consent.withdrawn"
+)
+
 // RateLimited: a client address or account went over an abuse limit
 // (details: the rule). Recorded once per limit window, at the first
 // refusal, so that a flood cannot flood the log too.

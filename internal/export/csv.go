@@ -127,3 +127,31 @@ func neutralizeFormula(s string) string {
 	}
 	return s
 }
+
+// Table writes a spreadsheet-safe CSV of header and rows, as CSV does:
+// UTF-8 with a byte-order mark, CRLF, and every cell made safe to open
+// (formula starts neutralized, control characters removed).
+func Table(w io.Writer, header []string, rows [][]string) error {
+	if _, err := io.WriteString(w, utf8BOM); err != nil {
+		return fmt.Errorf("export: write csv: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(header); err != nil {
+		return fmt.Errorf("export: write csv: %w", err)
+	}
+	for _, row := range rows {
+		safe := make([]string, len(row))
+		for i, cell := range row {
+			safe[i] = csvText(cell)
+		}
+		if err := cw.Write(safe); err != nil {
+			return fmt.Errorf("export: write csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("export: write csv: %w", err)
+	}
+	return nil
+}

@@ -1,7 +1,8 @@
 // Package jobs runs Safelight's background work on river: derivative
-// generation, the trash purge, the orphan sweep and the reconciler that
-// re-enqueues work a crash interrupted. Jobs carry ids only, never image
-// bytes or personal data.
+// generation, the trash purge, the orphan sweep, the reconciler that
+// re-enqueues work a crash interrupted, and the periodic tasks other
+// packages register (Task, Queue.AddTask). Jobs carry ids and task names
+// only, never image bytes or personal data.
 //
 // The queue lives in the metadata database, on either engine: SQLite for a
 // single process (Open) or PostgreSQL for several replicas sharing one
@@ -113,7 +114,8 @@ type Options struct {
 	RescueAfter time.Duration
 
 	// Observe, if not nil, is called after every job attempt this process
-	// runs, with the job's kind, how long the attempt took and its result:
+	// runs, with the job's kind ("task:" and the name for a registered
+	// Task), how long the attempt took and its result:
 	// nil, the handler's error (errors.Is(err, ErrPermanent) holds for
 	// permanent ones), the context's error after JobTimeout, or an error
 	// describing a panic. Worker goroutines call it concurrently, so it
@@ -179,6 +181,7 @@ type Queue struct {
 	newClient func(*river.Config) (riverClient, error)
 	depth     func(ctx context.Context) (map[string]int, error)
 	client    riverClient
+	tasks     taskRegistry
 }
 
 // Open prepares a queue on db, a SQLite handle used for nothing else
@@ -225,6 +228,8 @@ func Migrate(ctx context.Context, db *sql.DB) (int, error) {
 // Start begins working jobs with h until Stop.
 func (q *Queue) Start(ctx context.Context, h Handlers) error {
 	workers := river.NewWorkers()
+	tasks := q.tasks.start()
+	tasks.addWorker(workers)
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[DeriveArgs]) error {
 		return permanent(h.Derive(ctx, j.Args.AssetID))
 	}))
@@ -239,7 +244,7 @@ func (q *Queue) Start(ctx context.Context, h Handlers) error {
 	}))
 	var middleware []rivertype.Middleware
 	if q.opts.Observe != nil {
-		middleware = append(middleware, &observer{observe: q.opts.Observe})
+		middleware = append(middleware, &observer{observe: q.opts.Observe, kind: tasks.observedKind})
 	}
 	client, err := q.newClient(&river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(q.opts.Workers, 1)}},
@@ -250,7 +255,7 @@ func (q *Queue) Start(ctx context.Context, h Handlers) error {
 		FetchCooldown:        min(q.opts.PollInterval, 100*time.Millisecond),
 		JobTimeout:           q.opts.JobTimeout,
 		RescueStuckJobsAfter: q.opts.rescueStuckAfter(),
-		PeriodicJobs: []*river.PeriodicJob{
+		PeriodicJobs: append([]*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(q.opts.PurgeEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeTrashArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
@@ -260,7 +265,7 @@ func (q *Queue) Start(ctx context.Context, h Handlers) error {
 			river.NewPeriodicJob(river.PeriodicInterval(q.opts.SweepEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
-		},
+		}, tasks.periodicJobs()...),
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: client: %w", err)
@@ -288,21 +293,23 @@ func permanent(err error) error {
 type observer struct {
 	river.MiddlewareDefaults
 	observe func(kind string, d time.Duration, err error)
+	kind    func(*rivertype.JobRow) string // the kind to report
 }
 
 func (o *observer) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
 	start := time.Now()
+	kind := o.kind(job)
 	returned := false
 	defer func() {
 		// River recovers a handler's panic further up and retries the
 		// job; it still counts as a failed attempt.
 		if !returned {
-			o.observe(job.Kind, time.Since(start), fmt.Errorf("jobs: %s panicked", job.Kind))
+			o.observe(kind, time.Since(start), fmt.Errorf("jobs: %s panicked", kind))
 		}
 	}()
 	err := doInner(ctx)
 	returned = true
-	o.observe(job.Kind, time.Since(start), err)
+	o.observe(kind, time.Since(start), err)
 	return err
 }
 

@@ -126,6 +126,12 @@ var eventLabels = map[audit.Type]string{
 
 	audit.ShareChanged: "Sharing of a project changed",
 
+	// Calls for entries: what the account did in an organization, and the
+	// consents it gave to the use of its images.
+	audit.OrgChanged:       "Change in an organization",
+	audit.ConsentGiven:     "Consent given to use your images",
+	audit.ConsentWithdrawn: "Consent withdrawn",
+
 	// What the instance admin did to the account.
 	audit.UserDisabled:          "Account disabled by an administrator",
 	audit.UserEnabled:           "Account enabled by an administrator",
@@ -147,6 +153,29 @@ var shareChanges = map[string]string{
 	"link_created":          "Review link made",
 	"link_password_changed": "Review link password changed",
 	"link_revoked":          "Review link revoked",
+}
+
+// orgChanges say what changed in an organization (calls.orgChanged).
+var orgChanges = map[string]string{
+	"org_created":         "Organization created",
+	"member_added":        "Member added",
+	"member_changed":      "Member's role changed",
+	"member_removed":      "Member removed",
+	"call_created":        "Call created",
+	"call_published":      "Call published",
+	"terms_published":     "New version of a call's terms published",
+	"round_created":       "Jury round started",
+	"round_closed":        "Jury round closed",
+	"shortlist_set":       "Shortlist set",
+	"award_set":           "Award given",
+	"results_published":   "Results published",
+	"originals_requested": "Original files requested from a photographer",
+}
+
+// consentKinds say what a consent was given to (calls.Consent.Kind).
+var consentKinds = map[string]string{
+	"call_terms":        "The terms of a call, for an entry",
+	"originals_release": "The release of an original file to an organizer",
 }
 
 // uploadRefusals say why an upload was refused (api.refusalReason).
@@ -193,6 +222,10 @@ func eventDetail(e audit.Event) string {
 		}
 	case audit.ShareChanged:
 		return shareChanges[e.Details["change"]]
+	case audit.OrgChanged:
+		return orgChanges[e.Details["change"]]
+	case audit.ConsentGiven, audit.ConsentWithdrawn:
+		return consentKinds[e.Details["kind"]]
 	case audit.UploadRefused:
 		return withRepeats(uploadRefusals[e.Details["reason"]], e.Details["suppressed"])
 	case audit.AccessDenied, audit.TokenInvalid:

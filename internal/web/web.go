@@ -28,6 +28,7 @@ import (
 	"safelight/internal/access"
 	"safelight/internal/audit"
 	"safelight/internal/auth"
+	"safelight/internal/calls"
 	"safelight/internal/httpauth"
 	"safelight/internal/httpx"
 	"safelight/internal/library"
@@ -54,6 +55,8 @@ type Options struct {
 	// Sharing runs projects, members and review links; it decides every
 	// grant the project and share pages act on.
 	Sharing *sharing.Service
+	// Calls runs organizations, calls for entries, juries and results.
+	Calls *calls.Service
 }
 
 // Pages is the HTML user interface. It is safe for concurrent use.
@@ -171,6 +174,9 @@ func (p *Pages) Register(rt *httpx.Router) {
 	p.registerProjects(rt) // projects_pages.go
 	p.registerShare(rt)    // share_show.go: review links
 
+	p.registerCallPages(rt) // calls_public.go
+	p.registerOrgPages(rt)  // orgs_pages.go
+
 	rt.Page("GET /account", access.Authenticated, p.showAccount)
 	rt.Page("POST /account/name", access.Authenticated, p.updateAccountName)
 	rt.Page("POST /account/password", access.Authenticated, p.updateAccountPassword)
@@ -200,6 +206,7 @@ type view struct {
 	Nonce    string // CSP nonce of the request
 	Flash    string // one-line notice after a redirect
 	Unread   int    // unread notifications, badged on the Projects link
+	Jury     bool   // invited to a jury round: the nav links /jury (jury_list.go)
 	Script   string // static module to load, or ""
 	Data     any
 }
@@ -218,6 +225,7 @@ func (p *Pages) newView(r *http.Request, page, title string, data any) view {
 		Admin:    access.PrincipalFrom(r.Context()).Has(access.RoleAdmin),
 		Nonce:    httpx.Nonce(r.Context()),
 		Unread:   p.unreadNotifications(r), // projects_notifications.go
+		Jury:     p.invitedToJudge(r),      // jury_list.go
 		Data:     data,
 	}
 }

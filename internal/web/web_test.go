@@ -863,6 +863,44 @@ func TestRoutePolicies(t *testing.T) {
 		"GET /s/{token}":         access.Public,
 		"POST /s/{token}/unlock": access.Public,
 		"POST /s/{token}/guest":  access.Public,
+		// Organizations, call management and jury: signed in; package calls
+		// decides the grant (orgs_pages.go).
+		"GET /orgs":                                         access.Authenticated,
+		"POST /orgs":                                        access.Authenticated,
+		"GET /orgs/{id}":                                    access.Authenticated,
+		"POST /orgs/{id}/members":                           access.Authenticated,
+		"POST /orgs/{id}/members/{member}":                  access.Authenticated,
+		"POST /orgs/{id}/members/{member}/remove":           access.Authenticated,
+		"POST /orgs/{id}/calls":                             access.Authenticated,
+		"GET /calls/{id}/manage":                            access.Authenticated,
+		"POST /calls/{id}/manage/settings":                  access.Authenticated,
+		"POST /calls/{id}/manage/terms":                     access.Authenticated,
+		"POST /calls/{id}/manage/publish":                   access.Authenticated,
+		"POST /calls/{id}/manage/cover":                     access.Authenticated,
+		"POST /calls/{id}/manage/entries/{entry}/award":     access.Authenticated,
+		"POST /calls/{id}/manage/entries/{entry}/originals": access.Authenticated,
+		"POST /calls/{id}/manage/rounds":                    access.Authenticated,
+		"POST /calls/{id}/manage/results":                   access.Authenticated,
+		"GET /jury":                                         access.Authenticated,
+		"GET /jury/{round}":                                 access.Authenticated,
+		"POST /jury/{round}/close":                          access.Authenticated,
+		"POST /jury/{round}/shortlist":                      access.Authenticated,
+		// Calls for entries, public pages: package calls shows drafts to
+		// their organization only (calls_public.go).
+		"GET /calls":                      access.Public,
+		"GET /calls/{id}":                 access.Public,
+		"GET /calls/{id}/terms":           access.Public,
+		"GET /calls/{id}/terms/{version}": access.Public,
+		"GET /calls/{id}/results":         access.Public,
+		// The entrant's pages: signed in; only their own entries (entries_*.go).
+		"POST /calls/{id}/enter":                       access.Authenticated,
+		"GET /entries":                                 access.Authenticated,
+		"GET /entries/{id}":                            access.Authenticated,
+		"POST /entries/{id}":                           access.Authenticated,
+		"POST /entries/{id}/submit":                    access.Authenticated,
+		"POST /entries/{id}/withdraw":                  access.Authenticated,
+		"POST /entries/originals-requests/{id}/decide": access.Authenticated,
+		"POST /entries/consents/{id}/withdraw":         access.Authenticated,
 	}
 	got := map[string]access.Policy{}
 	for _, r := range a.Routes() {

@@ -52,6 +52,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"LibrarySettings", testLibrarySettings},
 		{"Mail", testMail},
 		{"Projects", testProjects}, {"ProjectAssets", testProjectAssets}, {"ProjectAssetsConcurrently", testProjectAssetsConcurrently}, {"Members", testMembers}, {"ReviewLinks", testReviewLinks}, {"Review", testReview}, {"SharingCascades", testSharingCascades}, {"Notifications", testNotifications}, // sharing.go
+		{"Orgs", testOrgs}, {"Calls", testCalls}, {"Entries", testEntries}, {"DraftsToRemind", testDraftsToRemind}, {"Consents", testConsents}, {"Rounds", testRounds}, {"OriginalsRequests", testOriginalsRequests}, {"CallsCascades", testCallsCascades}, // calls.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
