@@ -307,6 +307,10 @@ func (a *App) Routes() []httpx.Route { return a.router.Routes() }
 // Store is the metadata store (for commands and tests).
 func (a *App) Store() *sqlstore.Store { return a.store }
 
+// TaskNames lists the periodic tasks the job queue runs besides the
+// library's own jobs.
+func (a *App) TaskNames() []string { return a.queue.TaskNames() }
+
 // Blobs is the raw (sealed) blob store.
 func (a *App) Blobs() blob.Store { return a.blobs }
 

@@ -22,6 +22,9 @@ func outboxTo(t *testing.T, a *app.App, addr, subject string) []mail.OutboxMessa
 	if err := a.Sharing.FlushMail(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.Calls.FlushMail(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	ms, err := a.Outbox.Messages(t.Context(), 1000)
 	if err != nil {
 		t.Fatal(err)

@@ -302,20 +302,30 @@ func (s *Service) MyEntries(ctx context.Context, p *access.Principal) ([]EntryVi
 	return out, nil
 }
 
+// changeable loads p's entry id for a change: not withdrawn, and the call
+// still accepting entries at now.
+func (s *Service) changeable(ctx context.Context, p *access.Principal, id string) (Entry, Call, time.Time, error) {
+	e, c, err := s.ownEntry(ctx, p, id)
+	if err != nil {
+		return Entry{}, Call{}, time.Time{}, err
+	}
+	if e.State == EntryWithdrawn {
+		return Entry{}, Call{}, time.Time{}, ErrNotFound
+	}
+	now := s.now().UTC()
+	if err := c.AcceptsEntries(now); err != nil {
+		return Entry{}, Call{}, time.Time{}, err
+	}
+	return e, c, now, nil
+}
+
 // UpdateEntry changes p's entry until the deadline (drafts autosave
 // through it). A submitted entry whose terms changed must be accepted
 // again first; a submitted entry stays eligible: its new images are
 // checked as at submission.
 func (s *Service) UpdateEntry(ctx context.Context, p *access.Principal, id string, in EntryInput) (Entry, error) {
-	e, c, err := s.ownEntry(ctx, p, id)
+	e, c, now, err := s.changeable(ctx, p, id)
 	if err != nil {
-		return Entry{}, err
-	}
-	if e.State == EntryWithdrawn {
-		return Entry{}, ErrNotFound
-	}
-	now := s.now().UTC()
-	if err := c.AcceptsEntries(now); err != nil {
 		return Entry{}, err
 	}
 	if e.State == EntrySubmitted && e.TermsVersion != c.TermsVersion {
@@ -360,15 +370,8 @@ func (s *Service) UpdateEntry(ctx context.Context, p *access.Principal, id strin
 // Submit submits p's draft with the acceptance of the current terms, or
 // records a submitted entry's acceptance of terms that changed.
 func (s *Service) Submit(ctx context.Context, p *access.Principal, id string, acc Acceptance) (Entry, error) {
-	e, c, err := s.ownEntry(ctx, p, id)
+	e, c, now, err := s.changeable(ctx, p, id)
 	if err != nil {
-		return Entry{}, err
-	}
-	if e.State == EntryWithdrawn {
-		return Entry{}, ErrNotFound
-	}
-	now := s.now().UTC()
-	if err := c.AcceptsEntries(now); err != nil {
 		return Entry{}, err
 	}
 	if e.State == EntrySubmitted && e.TermsVersion == c.TermsVersion {
@@ -415,15 +418,8 @@ func (s *Service) Submit(ctx context.Context, p *access.Principal, id string, ac
 // a submitted entry withdrawn with its consent, and its images are no
 // longer shown to anyone at the organization.
 func (s *Service) Withdraw(ctx context.Context, p *access.Principal, id string) error {
-	e, c, err := s.ownEntry(ctx, p, id)
+	e, c, now, err := s.changeable(ctx, p, id)
 	if err != nil {
-		return err
-	}
-	if e.State == EntryWithdrawn {
-		return ErrNotFound
-	}
-	now := s.now().UTC()
-	if err := c.AcceptsEntries(now); err != nil {
 		return err
 	}
 	if e.State == EntryDraft {

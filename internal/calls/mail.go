@@ -4,28 +4,23 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"safelight/internal/mail"
 )
-
-// mailTimeout bounds one background delivery.
-const mailTimeout = 30 * time.Second
 
 // mailer sends the notices of calls: invitations to an organization or
 // a jury, changed terms, originals requests and deadline reminders.
 // Deliveries run after the answer; reminders are also shown in the app
 // (the entrant's entries page), so a lost mail loses no information.
 type mailer struct {
-	m         mail.Mailer
+	*mail.Background
 	publicURL string
-	wg        sync.WaitGroup
 }
 
 // SetMail turns on the e-mails of calls.
 func (s *Service) SetMail(m mail.Mailer, publicURL string) {
-	s.mail = &mailer{m: m, publicURL: strings.TrimSuffix(publicURL, "/")}
+	s.mail = &mailer{Background: mail.NewBackground(m, s.log), publicURL: strings.TrimSuffix(publicURL, "/")}
 }
 
 // FlushMail waits until queued mail has been handed to the mailer, or
@@ -34,31 +29,13 @@ func (s *Service) FlushMail(ctx context.Context) error {
 	if s.mail == nil {
 		return nil
 	}
-	done := make(chan struct{})
-	go func() { s.mail.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.mail.Flush(ctx)
 }
 
 func (s *Service) send(ctx context.Context, what string, msg mail.Message) {
-	m := s.mail
-	if m == nil || msg.To == "" {
-		return
+	if s.mail != nil {
+		s.mail.Send(ctx, what, msg)
 	}
-	msg.Subject = strings.Join(strings.Fields(msg.Subject), " ")
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
-		defer cancel()
-		if err := m.m.Send(ctx, msg); err != nil {
-			s.log.ErrorContext(ctx, what+" mail not sent", "err", err)
-		}
-	}()
 }
 
 func (s *Service) url(path string) string {

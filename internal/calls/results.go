@@ -211,24 +211,8 @@ func (s *Service) PublicResults(ctx context.Context, g CallGrant) ([]Winner, err
 		if ok, err := s.publishable(ctx, e); err != nil {
 			return nil, err
 		} else if ok {
-			imgs, err := s.store.EntryImages(ctx, e.ID)
-			if err != nil {
+			if w.Images, err = s.juryImages(ctx, e, ""); err != nil {
 				return nil, err
-			}
-			ids := make([]string, len(imgs))
-			for i, im := range imgs {
-				ids[i] = im.AssetID
-			}
-			assets, err := s.library.AssetsOf(ctx, e.UserID, ids)
-			if err != nil {
-				return nil, err
-			}
-			for _, im := range imgs {
-				for _, a := range assets {
-					if a.ID == im.AssetID && a.Status == library.StatusReady {
-						w.Images = append(w.Images, JuryImage{ID: im.ID, Width: a.PreviewWidth, Height: a.PreviewHeight})
-					}
-				}
 			}
 		}
 		out = append(out, w)

@@ -273,27 +273,8 @@ func (s *Service) JuryItems(ctx context.Context, g RoundGrant) ([]JuryItem, erro
 			continue
 		}
 		it := JuryItem{EntryID: e.ID, ImageID: k.ImageID, Position: k.Position, Title: e.Title, Statement: e.Statement, Category: e.Category}
-		imgs, err := s.store.EntryImages(ctx, e.ID)
-		if err != nil {
+		if it.Images, err = s.juryImages(ctx, *e, k.ImageID); err != nil {
 			return nil, err
-		}
-		ids := make([]string, len(imgs))
-		for i, im := range imgs {
-			ids[i] = im.AssetID
-		}
-		assets, err := s.library.AssetsOf(ctx, e.UserID, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, im := range imgs {
-			if k.ImageID != "" && im.ID != k.ImageID {
-				continue
-			}
-			for _, a := range assets {
-				if a.ID == im.AssetID && a.Status == library.StatusReady {
-					it.Images = append(it.Images, JuryImage{ID: im.ID, Width: a.PreviewWidth, Height: a.PreviewHeight})
-				}
-			}
 		}
 		for _, v := range votes {
 			if v.EntryID == k.EntryID && v.ImageID == k.ImageID {
@@ -306,6 +287,35 @@ func (s *Service) JuryItems(ctx context.Context, g RoundGrant) ([]JuryItem, erro
 			it.Entrant = s.sharedName(ctx, *e)
 		}
 		out = append(out, it)
+	}
+	return out, nil
+}
+
+// juryImages lists e's images that can be shown (in the library, derived),
+// or only image only when it is not "".
+func (s *Service) juryImages(ctx context.Context, e Entry, only string) ([]JuryImage, error) {
+	imgs, err := s.store.EntryImages(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(imgs))
+	for i, im := range imgs {
+		ids[i] = im.AssetID
+	}
+	assets, err := s.library.AssetsOf(ctx, e.UserID, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []JuryImage
+	for _, im := range imgs {
+		if only != "" && im.ID != only {
+			continue
+		}
+		for _, a := range assets {
+			if a.ID == im.AssetID && a.Status == library.StatusReady {
+				out = append(out, JuryImage{ID: im.ID, Width: a.PreviewWidth, Height: a.PreviewHeight})
+			}
+		}
 	}
 	return out, nil
 }

@@ -4,27 +4,21 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"safelight/internal/mail"
 )
 
-// mailTimeout bounds one background delivery.
-const mailTimeout = 30 * time.Second
-
 // mailer sends the sharing notices: an invitation to a project, and a
 // reviewer's "done" to the owner. Deliveries run after the answer.
 type mailer struct {
-	m         mail.Mailer
+	*mail.Background
 	publicURL string
-	wg        sync.WaitGroup
 }
 
 // SetMail turns on the sharing e-mails. Without it they are not sent (the
 // in-app notification stays).
 func (s *Service) SetMail(m mail.Mailer, publicURL string) {
-	s.mail = &mailer{m: m, publicURL: strings.TrimSuffix(publicURL, "/")}
+	s.mail = &mailer{Background: mail.NewBackground(m, s.log), publicURL: strings.TrimSuffix(publicURL, "/")}
 }
 
 // FlushMail waits until queued mail has been handed to the mailer, or
@@ -33,30 +27,13 @@ func (s *Service) FlushMail(ctx context.Context) error {
 	if s.mail == nil {
 		return nil
 	}
-	done := make(chan struct{})
-	go func() { s.mail.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.mail.Flush(ctx)
 }
 
 func (s *Service) send(ctx context.Context, what string, msg mail.Message) {
-	m := s.mail
-	if m == nil {
-		return
+	if s.mail != nil {
+		s.mail.Send(ctx, what, msg)
 	}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
-		defer cancel()
-		if err := m.m.Send(ctx, msg); err != nil {
-			s.log.ErrorContext(ctx, what+" mail not sent", "err", err)
-		}
-	}()
 }
 
 // mailInvite tells an invited address that a project was shared with it.

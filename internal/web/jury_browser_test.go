@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -18,7 +20,9 @@ func (c *chrome) signInChrome(email string) {
 		chromedp.SendKeys(chromedp.CSS("#login-email"), email),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".site-nav")),
+		// The sign-in page has a navigation too: wait for the signed-in
+		// one, or the next click can land on a page being replaced.
+		chromedp.WaitVisible(chromedp.CSS("form.signout")),
 	)
 }
 
@@ -50,7 +54,7 @@ func TestBrowserJury(t *testing.T) {
 
 	c := startChrome(t, w.srv.URL)
 	c.signInChrome("jane@example.com")
-	c.do("open the jury list", chromedp.Click(chromedp.CSS("#nav-jury")), chromedp.WaitVisible(chromedp.CSS("#jury-rounds")))
+	c.do("open the jury list", chromedp.WaitVisible(chromedp.CSS("#nav-jury")), chromedp.Click(chromedp.CSS("#nav-jury")), chromedp.WaitVisible(chromedp.CSS("#jury-rounds")))
 	c.location("/jury")
 	if got := c.text("#jury-round-" + roundID + " .jury-progress"); got != "0 of 2 scored" {
 		t.Errorf("progress on /jury = %q; want 0 of 2 scored", got)
@@ -117,7 +121,7 @@ func TestBrowserJury(t *testing.T) {
 	}
 	c.do("rescore in the loupe", chromedp.KeyEvent("5"))
 	c.waitFor("rescored", `document.querySelector("#jury-save-state").textContent === "Saved: 5 stars."`)
-	if n := evaluate[int](c, `document.querySelectorAll(".jury-loupe .mark-star.is-on").length`); n != 5 {
+	if n := evaluate[int](c, `document.querySelectorAll(".jury-loupe .loupe-panel .mark-star.is-on").length`); n != 5 {
 		t.Errorf("stars lit in the loupe = %d; want 5", n)
 	}
 	c.noCSPViolations("jury loupe")
@@ -165,7 +169,7 @@ func TestBrowserJury(t *testing.T) {
 	if got := c.text("#jury-save-state"); got != "You recused yourself from this entry." {
 		t.Errorf("loupe after recusal = %q", got)
 	}
-	if !evaluate[bool](c, `[...document.querySelectorAll(".jury-loupe .mark-star")].every(b => b.disabled)`) {
+	if !evaluate[bool](c, `[...document.querySelectorAll(".jury-loupe .loupe-panel .mark-star")].every(b => b.disabled)`) {
 		t.Error("the stars still work on an entry the juror recused from")
 	}
 	c.do("score it anyway", chromedp.KeyEvent("3"))
@@ -214,4 +218,196 @@ func TestBrowserJury(t *testing.T) {
 	c.waitFor("jury ready on a phone", `document.querySelector("#jury").dataset.ready === "true"`)
 	c.screenshot("jury-phone")
 	c.noCSPViolations("phone pages")
+}
+
+// TestBrowserJuryCompare compares two entries in the jury loupe. The
+// juror opens the first of three entries and pins it with C: the Compare
+// button now reads "Stop comparing" and a status says what is pinned.
+// Two steps right, the loupe shows the pinned entry and the current one
+// side by side: two previews, the round's jury copies of those two
+// entries, each under its title with its own stars, and a visible line
+// saying that the keys score the right one. A digit scores the right
+// one; a click on the left's stars scores the pinned one; the API then
+// holds exactly those two scores, on those entries, and none on the one
+// passed over. At phone width the two stack. C ends the comparison, the
+// button starts another, "Stop comparing" ends it, and Escape closes the
+// loupe with the focus back on the current tile; C in the grid opens the
+// current entry pinned. Screenshots of both
+// widths go to $SAFELIGHT_TEST_SCREENSHOTS; no page breaks the CSP.
+func TestBrowserJuryCompare(t *testing.T) {
+	w := newProjectsWorld(t)
+	olga := w.person("Olga Owner", "olga@example.com", true)
+	eve := w.person("Eve Entrant", "eve@example.com", true)
+	jane := w.person("Jane Juror", "jane@example.com", true)
+	orgID := newOrg(t, olga, "Harbour Photo Club")
+	callID := newOrgCall(t, olga, orgID, "Harbour Light")
+	titles := []string{"Breakwater at dawn", "Lighthouse in fog", "Nets at noon"}
+	callToJudge(t, w, olga, callID, orgEntrant{b: eve, titles: titles,
+		photos: [][]byte{cameraJPEG(t, 1600, 1067, 1, 20), cameraJPEG(t, 1067, 1600, 2, 21), cameraJPEG(t, 1600, 1067, 3, 22)}})
+	roundID := newJuryRound(t, olga, callID, "First pass", "stars_avg", true, "jane@example.com")
+
+	// The round's items, as the API gives them to the juror.
+	type apiItem struct {
+		EntryID string `json:"entry_id"`
+		Title   string `json:"title"`
+		MyScore *int   `json:"my_score"`
+		Images  []struct {
+			PreviewURL string `json:"preview_url"`
+		} `json:"images"`
+	}
+	roundItems := func() []apiItem {
+		t.Helper()
+		r, _ := jane.shareAPI(http.MethodGet, "/api/v1/rounds/"+roundID+"/entries", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET entries = %d %s", r.status, excerpt(r.body))
+		}
+		var out struct {
+			Items []apiItem `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Items) != 3 {
+			t.Fatalf("the round has %d items; want 3", len(out.Items))
+		}
+		return out.Items
+	}
+	before := roundItems()
+	for i, it := range before {
+		if it.Title != titles[i] || len(it.Images) != 1 || it.MyScore != nil {
+			t.Fatalf("item %d = %+v; want %q with one image and no score", i, it, titles[i])
+		}
+	}
+
+	c := startChrome(t, w.srv.URL)
+	c.signInChrome("jane@example.com")
+	c.do("open the round", chromedp.Navigate(c.base+"/jury/"+roundID), chromedp.WaitVisible(chromedp.CSS("#jury-grid")))
+	c.waitFor("jury ready", `document.querySelector("#jury").dataset.ready === "true"`)
+	c.do("open the first", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("dialog.jury-loupe[open]")))
+	if got := c.text("#jury-compare"); got != "Compare" {
+		t.Errorf("compare button = %q; want Compare", got)
+	}
+
+	// Pin the first with C: nothing side by side yet, but it says so.
+	c.do("pin", chromedp.KeyEvent("c"))
+	c.waitFor("pinned", `document.querySelector("#jury-compare").textContent === "Stop comparing"`)
+	if got := c.text("#jury-compare-status"); got != "“Breakwater at dawn” is pinned. Move with ← or → to set another entry beside it." {
+		t.Errorf("status after pinning = %q", got)
+	}
+	if evaluate[bool](c, `document.querySelector("#jury-compare-view").checkVisibility()`) {
+		t.Error("the comparison shows before the juror moved")
+	}
+
+	// Two steps right: the first and the third, side by side.
+	c.do("move twice", chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))
+	c.waitFor("side by side", `document.querySelector("#jury-compare-view").checkVisibility() && !document.querySelector(".jury-loupe .loupe-stage").checkVisibility()`)
+	c.waitFor("both previews load", `[...document.querySelectorAll("#jury-compare-view img.jury-compare-image")].every(i => i.complete && i.naturalWidth > 0)`)
+	srcs := evaluate[[]string](c, `[...document.querySelectorAll("#jury-compare-view img.jury-compare-image")].map(i => new URL(i.src).pathname)`)
+	if want := []string{before[0].Images[0].PreviewURL, before[2].Images[0].PreviewURL}; strings.Join(srcs, " ") != strings.Join(want, " ") {
+		t.Errorf("previews side by side = %v; want the jury copies %v", srcs, want)
+	}
+	for _, s := range srcs {
+		if !strings.HasPrefix(s, "/api/v1/rounds/"+roundID+"/entries/") || !strings.HasSuffix(s, "/preview") {
+			t.Errorf("compared image %q is not a jury copy of the round", s)
+		}
+	}
+	if got := evaluate[string](c, `(() => {
+	  const [l, r] = [...document.querySelectorAll("#jury-compare-view .jury-compare-pane")].map(p => p.getBoundingClientRect());
+	  if (l.width < 200 || r.width < 200) return "panes " + l.width + " and " + r.width + " wide";
+	  if (l.right > r.left || Math.abs(l.top - r.top) > 1) return "not side by side: " + JSON.stringify([l, r]);
+	  return "";
+	})()`); got != "" {
+		t.Errorf("at 1280 px: %s", got)
+	}
+	if got := c.text("#jury-compare-title-left"); got != "Breakwater at dawn" {
+		t.Errorf("left title = %q", got)
+	}
+	if got := c.text("#jury-compare-title-right"); got != "Nets at noon" {
+		t.Errorf("right title = %q", got)
+	}
+	if got := evaluate[string](c, `document.querySelector("#jury-compare-tag-right").textContent`); got != "Your keys score this one" {
+		t.Errorf("right label = %q", got)
+	}
+	if got := evaluate[string](c, `document.querySelector("#jury-compare-tag-left").textContent`); got != "Pinned" {
+		t.Errorf("left label = %q", got)
+	}
+	if got := c.text("#jury-compare-status"); !strings.Contains(got, "Your keys score “Nets at noon”") {
+		t.Errorf("status while comparing = %q; want it to name the entry the keys score", got)
+	}
+	if got := c.text("#jury-loupe-title"); got != "Entry 3 of 3 · beside entry 1" {
+		t.Errorf("loupe title = %q", got)
+	}
+
+	// A digit scores the right one; the left's own stars the pinned one.
+	c.do("score the right one", chromedp.KeyEvent("3"))
+	c.waitFor("right saved", `document.querySelector("#jury-save-state-right").textContent === "Saved: 3 stars."`)
+	if got := c.text("#jury-save-state-left"); got != "Not scored yet." {
+		t.Errorf("left after the key = %q; want Not scored yet.", got)
+	}
+	c.do("score the pinned one", chromedp.Click(chromedp.CSS(`.jury-compare-left .mark-star[aria-label="5 stars"]`)))
+	c.waitFor("left saved", `document.querySelector("#jury-save-state-left").textContent === "Saved: 5 stars."`)
+	if n := evaluate[int](c, `document.querySelectorAll(".jury-compare-left .mark-star.is-on").length`); n != 5 {
+		t.Errorf("stars lit on the left = %d; want 5", n)
+	}
+	if n := evaluate[int](c, `document.querySelectorAll(".jury-compare-right .mark-star.is-on").length`); n != 3 {
+		t.Errorf("stars lit on the right = %d; want 3", n)
+	}
+	c.waitFor("count 2", `document.querySelector("#jury-count").textContent === "2 of 3 scored"`)
+	after := roundItems()
+	for i, want := range []int{5, 0, 3} {
+		got := after[i].MyScore
+		switch {
+		case want == 0 && got != nil:
+			t.Errorf("%q my_score = %d; want none", after[i].Title, *got)
+		case want != 0 && (got == nil || *got != want):
+			t.Errorf("%q my_score = %v; want %d", after[i].Title, got, want)
+		}
+	}
+	c.noCSPViolations("comparison")
+	c.viewportShot("jury-compare")
+
+	// At phone width the two stack.
+	c.do("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	c.waitFor("phone laid out", `window.innerWidth === 390`)
+	if got := evaluate[string](c, `(() => {
+	  const [l, r] = [...document.querySelectorAll("#jury-compare-view .jury-compare-pane")].map(p => p.getBoundingClientRect());
+	  if (l.bottom > r.top) return "not stacked: " + JSON.stringify([l, r]);
+	  if (l.right > window.innerWidth || r.right > window.innerWidth) return "wider than the window: " + JSON.stringify([l, r]);
+	  return "";
+	})()`); got != "" {
+		t.Errorf("at 390 px: %s", got)
+	}
+	c.viewportShot("jury-compare-phone")
+	c.do("desktop width", chromedp.EmulateViewport(1280, 860))
+
+	// C ends it; the button starts another; "Stop comparing" ends that.
+	c.do("unpin with C", chromedp.KeyEvent("c"))
+	c.waitFor("one entry again", `!document.querySelector("#jury-compare-view").checkVisibility() && document.querySelector(".jury-loupe .loupe-stage").checkVisibility()`)
+	if got := c.text("#jury-compare"); got != "Compare" {
+		t.Errorf("compare button after C = %q; want Compare", got)
+	}
+	if got := c.text("#jury-entry-title"); got != "Nets at noon" {
+		t.Errorf("loupe shows %q after the comparison; want the current entry", got)
+	}
+	c.do("pin with the button", chromedp.Click(chromedp.CSS("#jury-compare")), chromedp.KeyEvent(kb.ArrowLeft))
+	c.waitFor("side by side again", `document.querySelector("#jury-compare-view").checkVisibility()`)
+	if got := c.text("#jury-compare-title-left") + " | " + c.text("#jury-compare-title-right"); got != "Nets at noon | Lighthouse in fog" {
+		t.Errorf("second comparison = %q", got)
+	}
+	if !evaluate[bool](c, `document.activeElement === document.querySelector("#jury-compare")`) {
+		t.Error("focus left the Compare button")
+	}
+	c.do("stop with the button", chromedp.Click(chromedp.CSS("#jury-compare")))
+	c.waitFor("stopped", `!document.querySelector("#jury-compare-view").checkVisibility() && document.querySelector("#jury-compare").textContent === "Compare"`)
+	c.do("close", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.CSS("dialog.jury-loupe")))
+	c.waitFor("focus back on the tile", `document.activeElement === document.querySelector("#jury-item-1 .tile-link")`)
+
+	// From the grid, C opens the current entry pinned.
+	c.do("pin from the grid", chromedp.KeyEvent("c"), chromedp.WaitVisible(chromedp.CSS("dialog.jury-loupe[open]")))
+	c.waitFor("pinned from the grid", `document.querySelector("#jury-compare").textContent === "Stop comparing"`)
+	if got := c.text("#jury-compare-status"); !strings.HasPrefix(got, "“Lighthouse in fog” is pinned.") {
+		t.Errorf("status after C in the grid = %q", got)
+	}
+	c.do("close again", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.CSS("dialog.jury-loupe")))
+	c.noCSPViolations("after the comparison")
 }

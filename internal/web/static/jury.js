@@ -5,7 +5,10 @@
 // once (PUT …/vote) and the tile says whether it was; "N of M scored"
 // counts what the server holds. A juror may recuse themselves from an
 // entry (a conflict of interest): it greys out and is no longer theirs to
-// score.
+// score. C pins the entry shown (opening the loupe); moving on then sets the
+// pinned entry and the current one side by side, each with its own score
+// buttons (the keys score the current one, on the right), and C again
+// ends the comparison.
 //
 // The page carries the round and its items as JSON (#jury-data), so the
 // grid draws without a request. Only jury copies are shown: derived JPEGs
@@ -226,7 +229,7 @@ function draw(it) {
     const words = [it.recused ? "recused" : scoreWords(it.score), st.textContent].filter(Boolean).join(", ");
     li.querySelector(".jury-tile-words").textContent = words ? ": " + words : "";
   }
-  if (loupe && loupe.dialog.open && items[current] === it) loupe.showScore(it);
+  if (loupe && loupe.dialog.open) loupe.refresh(it);
 }
 
 function setCurrent(i, focus) {
@@ -268,16 +271,113 @@ function rowStep(dir) {
 
 // ---- the loupe ---------------------------------------------------------------------
 
+// scoreControl is a row of score buttons (stars or Yes/No) with the line
+// that says whether the score is saved, for the item whose index which()
+// gives: the loupe's panel scores the current item, and each side of a
+// comparison its own. label names the group for screen readers; stateId
+// is the save line's id.
+function scoreControl(which, label, stateId) {
+  const buttons = [];
+  const box = el("div", { className: STARS ? "mark-stars" : "mark-flags", role: "group", "aria-label": label });
+  if (STARS) {
+    for (let n = 1; n <= 5; n++) {
+      const b = el("button", { type: "button", className: "mark-star", "aria-label": scoreWords(n), title: scoreWords(n), "aria-pressed": "false" }, "★");
+      b.addEventListener("click", () => score(which(), n));
+      buttons.push([n, b]);
+      box.append(b);
+    }
+  } else if (YESNO) {
+    for (const [v, text] of [[1, "Yes"], [0, "No"]]) {
+      const b = el("button", { type: "button", className: "button mark-flag" + (v ? "" : " is-reject"), "aria-pressed": "false" }, text);
+      b.addEventListener("click", () => score(which(), v));
+      buttons.push([v, b]);
+      box.append(b);
+    }
+  }
+  const saveState = el("p", { className: "jury-save-state", id: stateId, role: "status" });
+
+  // keys marks the buttons with the keys that press them, when they do.
+  function keys(on) {
+    for (const [v, b] of buttons) {
+      const key = STARS ? String(v) : v ? "Y" : "N";
+      if (on) b.setAttribute("aria-keyshortcuts", key);
+      else b.removeAttribute("aria-keyshortcuts");
+      b.title = (STARS ? scoreWords(v) : v ? "Yes" : "No") + (on ? " (" + key + ")" : "");
+    }
+  }
+
+  function update(it) {
+    for (const [v, b] of buttons) {
+      b.setAttribute("aria-pressed", String(it.score === v));
+      b.classList.toggle("is-on", STARS && it.score !== null && v <= it.score);
+      b.disabled = !!it.recused;
+    }
+    saveState.className = "jury-save-state" + (it.state === "error" ? " is-error" : "");
+    saveState.textContent = it.recused ? "You recused yourself from this entry."
+      : it.state === "saving" ? "Saving " + scoreWords(it.score).toLowerCase() + "…"
+        : it.state === "error" ? "Not saved. Try again."
+          : it.saved !== null ? "Saved: " + scoreWords(it.saved).toLowerCase() + "."
+            : canScore ? "Not scored yet." : "";
+  }
+
+  keys(true);
+  return { box, saveState, update, keys };
+}
+
+// comparePane is one side of a comparison: the entry's preview, its
+// title, and its own score control.
+function comparePane(side, which, label) {
+  const img = el("img", { className: "jury-compare-image", alt: "" });
+  const empty = el("div", { className: "viewer-state", hidden: true }, icon("image"), el("p", { text: "No image to show" }));
+  const tag = el("p", { className: "jury-compare-tag", id: "jury-compare-tag-" + side });
+  const name = el("h3", { className: "jury-compare-title", id: "jury-compare-title-" + side });
+  const control = scoreControl(which, label, "jury-save-state-" + side);
+  const caption = el("figcaption", { className: "jury-compare-caption" }, tag, name);
+  if (canScore) caption.append(control.box, control.saveState);
+  const pane = el("figure", { className: "jury-compare-pane jury-compare-" + side, "aria-labelledby": "jury-compare-tag-" + side + " jury-compare-title-" + side },
+    el("div", { className: "jury-compare-frame" }, img, empty), caption);
+
+  function show(it, words) {
+    const im = it.images[Math.min(it.shown, Math.max(0, it.images.length - 1))];
+    img.hidden = !im;
+    empty.hidden = !!im;
+    if (im && img.getAttribute("src") !== im.preview) {
+      img.removeAttribute("src");
+      img.width = im.width;
+      img.height = im.height;
+      img.src = im.preview;
+    }
+    img.alt = nameOf(it);
+    tag.textContent = words;
+    name.textContent = nameOf(it);
+    control.update(it);
+  }
+
+  return { pane, show, control };
+}
+
 function buildLoupe() {
   const title = el("h2", { className: "loupe-title", id: "jury-loupe-title" });
   const back = el("button", { type: "button", className: "button button-quiet", "aria-keyshortcuts": "Escape", title: "Back to the grid (Esc)" }, icon("back"), el("span", { text: "All entries" }));
+  const compareButton = el("button", { type: "button", className: "button button-quiet", id: "jury-compare", "aria-keyshortcuts": "C", "aria-describedby": "jury-compare-status" },
+    icon("compare"), el("span", { text: "Compare" }));
   const prev = el("button", { type: "button", className: "button button-quiet icon-button", "aria-keyshortcuts": "ArrowLeft", title: "Previous (←)" }, icon("chevron-left"), el("span", { className: "visually-hidden", text: "Previous" }));
   const next = el("button", { type: "button", className: "button button-quiet icon-button", "aria-keyshortcuts": "ArrowRight", title: "Next (→)" }, icon("chevron-right"), el("span", { className: "visually-hidden", text: "Next" }));
-  const bar = el("div", { className: "loupe-bar" }, back, title, el("nav", { className: "loupe-nav", "aria-label": "Entries" }, prev, next));
+  const bar = el("div", { className: "loupe-bar" }, back, title, compareButton, el("nav", { className: "loupe-nav", "aria-label": "Entries" }, prev, next));
+  // What the comparison is, and which entry the keys score: shown while
+  // an entry is pinned, said by screen readers as it changes.
+  const compareStatus = el("p", { className: "jury-compare-status visually-hidden", id: "jury-compare-status", role: "status" });
 
   const img = el("img", { className: "loupe-image jury-loupe-image", alt: "" });
   const empty = el("div", { className: "viewer-state", hidden: true }, icon("image"), el("h2", { text: "No image to show" }));
   const stage = el("figure", { className: "loupe-stage", tabindex: "-1" }, img, empty);
+
+  // The pinned entry on the left, the current one on the right.
+  let pinned = null;
+  const left = comparePane("left", () => pinned, "Your score for the pinned entry");
+  const right = comparePane("right", () => current, "Your score for the current entry");
+  left.control.keys(false);
+  const compare = el("div", { className: "jury-compare", id: "jury-compare-view", tabindex: "-1", role: "group", "aria-label": "Two entries side by side", hidden: true }, left.pane, right.pane);
 
   const name = el("h3", { className: "jury-entry-title", id: "jury-entry-title" });
   const meta = el("p", { className: "muted jury-entry-meta" });
@@ -285,27 +385,10 @@ function buildLoupe() {
   const strip = el("div", { className: "jury-strip", role: "group", "aria-label": "Images of this entry" });
   const about = el("section", { className: "loupe-section" }, name, meta, statement, strip);
 
-  const buttons = [];
-  const scoreBox = el("div", { className: STARS ? "mark-stars" : "mark-flags", role: "group", "aria-label": "Your score" });
-  if (STARS) {
-    for (let n = 1; n <= 5; n++) {
-      const b = el("button", { type: "button", className: "mark-star", "aria-label": scoreWords(n), "aria-keyshortcuts": String(n), title: scoreWords(n) + " (" + n + ")", "aria-pressed": "false" }, "★");
-      b.addEventListener("click", () => score(current, n));
-      buttons.push([n, b]);
-      scoreBox.append(b);
-    }
-  } else if (YESNO) {
-    for (const [v, text, key] of [[1, "Yes", "Y"], [0, "No", "N"]]) {
-      const b = el("button", { type: "button", className: "button mark-flag" + (v ? "" : " is-reject"), "aria-keyshortcuts": key, "aria-pressed": "false", title: text + " (" + key + ")" }, text);
-      b.addEventListener("click", () => score(current, v));
-      buttons.push([v, b]);
-      scoreBox.append(b);
-    }
-  }
-  const saveState = el("p", { className: "jury-save-state", id: "jury-save-state", role: "status" });
+  const panelScore = scoreControl(() => current, "Your score", "jury-save-state");
   const scoreSection = el("section", { className: "loupe-section" }, el("h3", { text: "Your score" }));
-  if (canScore) scoreSection.append(scoreBox, saveState);
-  else scoreSection.append(el("p", { className: "muted", text: !data.juror ? "Managers see the entries; the jury scores them." : !data.open ? "The round is closed." : "This round has no voting: look only." }), saveState);
+  if (canScore) scoreSection.append(panelScore.box, panelScore.saveState);
+  else scoreSection.append(el("p", { className: "muted", text: !data.juror ? "Managers see the entries; the jury scores them." : !data.open ? "The round is closed." : "This round has no voting: look only." }), panelScore.saveState);
 
   const recuseButton = el("button", { type: "button", className: "button button-quiet", id: "jury-recuse" }, el("span", { text: "Recuse myself" }));
   const confirmBox = el("div", { className: "jury-recuse-confirm", hidden: true },
@@ -318,19 +401,22 @@ function buildLoupe() {
 
   const keys = el("p", { className: "loupe-keys muted" });
   if (canScore) keys.append(...(STARS ? [el("kbd", { text: "1" }), "–", el("kbd", { text: "5" }), " stars · "] : [el("kbd", { text: "Y" }), " yes · ", el("kbd", { text: "N" }), " no · "]));
-  keys.append(el("kbd", { text: "←" }), " ", el("kbd", { text: "→" }), " move · ", el("kbd", { text: "Esc" }), " back");
+  keys.append(el("kbd", { text: "←" }), " ", el("kbd", { text: "→" }), " move · ", el("kbd", { text: "C" }), " compare · ", el("kbd", { text: "Esc" }), " back");
 
   const panel = el("aside", { className: "loupe-panel", "aria-labelledby": "jury-entry-title" }, about, scoreSection);
   if (data.juror && data.open) panel.append(recuseSection);
   panel.append(keys);
-  const dialog = el("dialog", { className: "review-loupe jury-loupe", "aria-labelledby": "jury-loupe-title" }, bar, el("div", { className: "loupe-body" }, stage, panel));
+  const dialog = el("dialog", { className: "review-loupe jury-loupe", "aria-labelledby": "jury-loupe-title" }, bar, compareStatus, el("div", { className: "loupe-body" }, stage, compare, panel));
   document.body.append(dialog);
 
   back.addEventListener("click", () => closeLoupe());
+  compareButton.addEventListener("click", () => togglePin());
   prev.addEventListener("click", () => show(current - 1));
   next.addEventListener("click", () => show(current + 1));
   dialog.addEventListener("close", () => {
     document.documentElement.classList.remove("has-loupe");
+    pinned = null; // a comparison lasts as long as the loupe is open
+    showCompare("");
     setCurrent(current, true);
   });
   recuseButton.addEventListener("click", () => {
@@ -347,7 +433,7 @@ function buildLoupe() {
     await recuse(items[current], yes);
     confirmBox.hidden = true;
     recuseButton.hidden = false;
-    showScore(items[current]);
+    refresh(items[current]);
   });
 
   function showImage(it, k) {
@@ -365,26 +451,60 @@ function buildLoupe() {
     for (const [j, b] of strip.querySelectorAll("button").entries()) b.setAttribute("aria-pressed", String(j === k));
   }
 
-  function showScore(it) {
-    for (const [v, b] of buttons) {
-      b.setAttribute("aria-pressed", String(it.score === v));
-      b.classList.toggle("is-on", STARS && it.score !== null && v <= it.score);
-      b.disabled = !!it.recused;
+  // refresh shows an item's score wherever the loupe shows the item.
+  function refresh(it) {
+    if (items[current] === it) {
+      panelScore.update(it);
+      recuseButton.disabled = !!it.recused;
     }
-    saveState.className = "jury-save-state" + (it.state === "error" ? " is-error" : "");
-    saveState.textContent = it.recused ? "You recused yourself from this entry."
-      : it.state === "saving" ? "Saving " + scoreWords(it.score).toLowerCase() + "…"
-        : it.state === "error" ? "Not saved. Try again."
-          : it.saved !== null ? "Saved: " + scoreWords(it.saved).toLowerCase() + "."
-            : canScore ? "Not scored yet." : "";
-    recuseButton.disabled = !!it.recused;
+    if (pinned !== null && pinned !== current) {
+      if (items[pinned] === it) left.show(it, "Pinned");
+      if (items[current] === it) right.show(it, canScore ? "Your keys score this one" : "Current");
+    }
+  }
+
+  // showCompare lays out the loupe for the pinned entry, if any: side by
+  // side once the juror has moved to another; words are said by screen
+  // readers (the pin and the unpin), or the status is worked out.
+  function showCompare(words) {
+    const on = pinned !== null && pinned !== current;
+    const focusIn = document.activeElement;
+    const moveFocus = focusIn && (on ? stage.contains(focusIn) : compare.contains(focusIn));
+    dialog.classList.toggle("is-comparing", on);
+    stage.hidden = on;
+    compare.hidden = !on;
+    compareButton.classList.toggle("is-on", pinned !== null);
+    compareButton.querySelector("span").textContent = pinned === null ? "Compare" : "Stop comparing";
+    compareButton.title = pinned === null ? "Pin this entry, then move to set another beside it (C)" : "Stop comparing (C)";
+    if (on) {
+      left.show(items[pinned], "Pinned");
+      right.show(items[current], canScore ? "Your keys score this one" : "Current");
+    }
+    if (!words && pinned !== null) {
+      words = on ? "Comparing “" + nameOf(items[pinned]) + "” (pinned, left) with “" + nameOf(items[current]) + "” (right)." + (canScore ? " Your keys score “" + nameOf(items[current]) + "”." : "")
+        : "“" + nameOf(items[pinned]) + "” is pinned. Move with ← or → to set another entry beside it.";
+    }
+    compareStatus.textContent = words;
+    compareStatus.classList.toggle("visually-hidden", pinned === null);
+    title.textContent = "Entry " + (current + 1) + " of " + items.length + (on ? " · beside entry " + (pinned + 1) : "");
+    if (moveFocus) (on ? compare : stage).focus({ preventScroll: true });
+  }
+
+  // togglePin pins the current entry for a comparison, or ends one.
+  function togglePin() {
+    if (pinned === null) {
+      pinned = current;
+      showCompare("");
+    } else {
+      pinned = null;
+      showCompare("Stopped comparing. The keys score “" + nameOf(items[current]) + "”.");
+    }
   }
 
   function show(i) {
     if (i < 0 || i >= items.length) return;
     setCurrent(i, false);
     const it = items[i];
-    title.textContent = "Entry " + (i + 1) + " of " + items.length;
     prev.disabled = i === 0;
     next.disabled = i === items.length - 1;
     name.textContent = nameOf(it);
@@ -404,7 +524,8 @@ function buildLoupe() {
     confirmBox.hidden = true;
     recuseButton.hidden = false;
     showImage(it, Math.min(it.shown, Math.max(0, it.images.length - 1)));
-    showScore(it);
+    refresh(it);
+    showCompare("");
     // The next step is instant: fetch the neighbours' previews ahead.
     for (const j of [i + 1, i - 1]) {
       const im = items[j]?.images[0];
@@ -416,7 +537,7 @@ function buildLoupe() {
     }
   }
 
-  return { dialog, stage, show, showScore };
+  return { dialog, stage, show, refresh, togglePin };
 }
 
 function openLoupe(i) {
@@ -471,6 +592,13 @@ document.addEventListener("keydown", (e) => {
       done();
       openLoupe(current);
     }
+    return;
+  }
+  if (key === "c" || key === "C") {
+    // Pin the current entry (opening it) or stop comparing.
+    done();
+    if (!inLoupe) openLoupe(current);
+    loupe.togglePin();
     return;
   }
   if (!canScore) return;
