@@ -15,13 +15,40 @@ import (
 // hold no role at all.
 type Role string
 
-// Instance roles. Staff roles never grant a path to image content.
+// Instance roles: the operator's staff. Each is given the least it needs
+// for one job, and none of them — admin included — grants any path to an
+// image, a derivative or an asset's metadata: content is reached only
+// through its owner's grants (projects, links, calls), which staff do not
+// hold by being staff. Every role requires a second factor.
 const (
-	RoleAdmin Role = "admin" // runs the instance: settings, invitations, accounts
+	RoleAdmin Role = "admin" // runs the instance: settings, invitations, roles, accounts
+	// RoleSupport helps account holders: finds accounts, sees how much
+	// they hold (counts, never names or images), disables an account and
+	// resets its second factor after checking the holder's identity.
+	RoleSupport Role = "support"
+	// RoleDPO is the data protection officer: data-subject requests and
+	// the personal data breach register (GDPR Art. 33(5)).
+	RoleDPO Role = "dpo"
+	// RoleSecurity reads the instance's audit log.
+	RoleSecurity Role = "security"
 )
 
 // KnownRoles lists every role an account may hold.
-var KnownRoles = []Role{RoleAdmin}
+var KnownRoles = []Role{RoleAdmin, RoleSupport, RoleDPO, RoleSecurity}
+
+// roleSet is a set of roles as bits, in the order of KnownRoles; a
+// bit set keeps Policy comparable with ==.
+type roleSet uint8
+
+func rolesOf(rs ...Role) roleSet {
+	var set roleSet
+	for _, r := range rs {
+		if i := slices.Index(KnownRoles, r); i >= 0 {
+			set |= 1 << i
+		}
+	}
+	return set
+}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(KnownRoles, r) }
@@ -52,13 +79,26 @@ func (p *Principal) Has(r Role) bool {
 	return p != nil && slices.Contains(p.Roles, r)
 }
 
+func (p *Principal) holdsAny(set roleSet) bool {
+	for i, r := range KnownRoles {
+		if set&(1<<i) != 0 && p.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsStaff reports whether p holds any instance role.
+func (p *Principal) IsStaff() bool { return p != nil && len(p.Roles) > 0 }
+
 // Policy is the authorization rule declared for a route. The zero Policy
 // is invalid: routers refuse it, so a route without a declared policy
 // cannot be registered.
 type Policy struct {
 	name   string
 	public bool
-	role   Role
+	// anyOf, when not empty, lets in only callers holding one of its roles.
+	anyOf roleSet
 	// beforeMFA lets in callers who still have to enrol a second factor.
 	beforeMFA bool
 	// sessionOnly refuses callers who present a personal access token.
@@ -74,7 +114,19 @@ var (
 	// Resources of other accounts answer 404.
 	Authenticated = Policy{name: "authenticated"}
 	// Admin routes need the instance admin role; others get 404.
-	Admin = Policy{name: "role:admin", role: RoleAdmin}
+	Admin = Policy{name: "role:admin", anyOf: rolesOf(RoleAdmin)}
+	// Support routes need the support role: looking accounts up, their
+	// counts, disabling, resetting a second factor. An admin is not
+	// support by being admin; one account may hold both roles.
+	Support = Policy{name: "role:support", anyOf: rolesOf(RoleSupport), sessionOnly: true}
+	// DPO routes need the dpo role: data-subject requests and the breach
+	// register.
+	DPO = Policy{name: "role:dpo", anyOf: rolesOf(RoleDPO), sessionOnly: true}
+	// Security routes need the security role: the audit log.
+	Security = Policy{name: "role:security", anyOf: rolesOf(RoleSecurity), sessionOnly: true}
+	// Staff routes serve any staff role (the staff console's frame, which
+	// shows each caller only the sections of their roles).
+	Staff = Policy{name: "role:staff", anyOf: rolesOf(RoleAdmin, RoleSupport, RoleDPO, RoleSecurity), sessionOnly: true}
 	// MFAEnrolment routes are Authenticated routes that also serve a
 	// caller who must enrol a second factor first: enrolment itself, the
 	// caller's own profile, and signing out. Every other non-public route
@@ -121,7 +173,7 @@ func Check(pol Policy, p *Principal) Decision {
 		return Allow
 	case p == nil:
 		return Unauthenticated
-	case pol.role != "" && !p.Has(pol.role):
+	case pol.anyOf != 0 && !p.holdsAny(pol.anyOf):
 		return Hidden
 	case p.MFAEnrollmentRequired && !pol.beforeMFA:
 		return EnrollMFA

@@ -19,6 +19,7 @@ import (
 	"safelight/internal/httpx"
 	"safelight/internal/library"
 	"safelight/internal/mail"
+	"safelight/internal/privacy"
 	"safelight/internal/ratelimit"
 	"safelight/internal/sharing"
 )
@@ -43,6 +44,15 @@ type Server struct {
 	Sharing *sharing.Service
 	// Calls runs organizations, calls for entries, juries and results.
 	Calls *calls.Service
+	// Erasure schedules and cancels account erasures (Art. 17).
+	Erasure *privacy.Eraser
+	// Instance names the operator in consent receipts.
+	Instance privacy.Instance
+	// Processing is the instance's records of processing, served at
+	// GET /api/v1/privacy/processing (privacy_processing.go).
+	Processing *privacy.Registry
+	// Exports runs access and portability exports (Art. 15, 20).
+	Exports *privacy.Exports
 	// Watermark draws text on a preview read from r (package media); nil
 	// serves previews as they are.
 	Watermark func(r io.Reader, text string) ([]byte, error)
@@ -74,6 +84,7 @@ func (s *Server) Register(rt *httpx.Router) {
 	rt.API("POST /api/v1/me/verify-email/resend", access.Authenticated, s.resendVerification)
 	rt.API("GET /api/v1/admin/outbox", access.Admin, s.listOutbox)
 	s.registerAdmin(rt)
+	s.registerStaff(rt) // staff.go: support, dpo, security
 	rt.API("POST /api/v1/auth/logout", access.MFAEnrolment, s.logout)
 
 	rt.API("GET /api/v1/me", access.MFAEnrolment, s.me)
@@ -110,6 +121,10 @@ func (s *Server) Register(rt *httpx.Router) {
 	s.registerLinks(rt)
 	s.registerExports(rt)
 	s.registerCalls(rt)
+	s.registerPrivacyProcessing(rt)
+	s.registerReceipts(rt)
+	s.registerErasure(rt)
+	s.registerPrivacyExport(rt)
 
 	// Unknown API paths answer JSON, not the HTML 404 page.
 	rt.API("/api/", access.Public, func(http.ResponseWriter, *http.Request) error { return httpx.NotFound() })

@@ -196,6 +196,7 @@ type consentJSON struct {
 	Method       string   `json:"method"`
 	At           string   `json:"at"`
 	WithdrawnAt  string   `json:"withdrawn_at,omitempty"`
+	ReceiptURL   string   `json:"receipt_url"` // the Kantara v1.1 receipt
 }
 
 func (s *Server) myConsents(w http.ResponseWriter, r *http.Request) error {
@@ -207,7 +208,7 @@ func (s *Server) myConsents(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range cs {
 		items = append(items, consentJSON{ID: c.ID, Kind: c.Kind, CallID: c.CallID, EntryID: c.EntryID, AssetID: c.AssetID,
 			TermsVersion: c.TermsVersion, TermsSHA256: c.TermsSHA256, Scope: nonNil(c.Scope), Method: c.Method, At: ts(c.At),
-			WithdrawnAt: ts(c.WithdrawnAt)})
+			WithdrawnAt: ts(c.WithdrawnAt), ReceiptURL: "/api/v1/me/consents/" + c.ID + "/receipt"})
 	}
 	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }

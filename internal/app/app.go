@@ -35,6 +35,7 @@ import (
 	"safelight/internal/mail"
 	"safelight/internal/media"
 	"safelight/internal/metrics"
+	"safelight/internal/privacy"
 	"safelight/internal/ratelimit"
 	"safelight/internal/sharing"
 	"safelight/internal/sqlstore"
@@ -56,6 +57,8 @@ type App struct {
 	Library *library.Service
 	Sharing *sharing.Service
 	Calls   *calls.Service
+	Erasure *privacy.Eraser  // account erasure (Art. 17) and the journal replay; see backup.go
+	Exports *privacy.Exports // access and portability (Art. 15, 20)
 	queue   *jobs.Queue
 	jobsDB  *sql.DB          // SQLite: the queue's own handle
 	jobsPG  *pgxpool.Pool    // PostgreSQL: the queue's pool
@@ -145,6 +148,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	authCfg.SessionMaxAge = cfg.SessionMaxAge
 	authCfg.Signup = auth.SignupPolicy(cfg.Signup)
 	authCfg.MFA = auth.MFAPolicy(cfg.MFAPolicy)
+	authCfg.StaffMFA = auth.MFAPolicy(cfg.StaffMFA)
 	authCfg.PublicURL = cfg.PublicURL
 	authCfg.BreachedPasswords = a.pwned
 	a.Auth, err = auth.NewService(a.store, a.Audit, authCfg, log)
@@ -156,6 +160,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 	// TOTP secrets are sealed to their owner like private asset fields.
 	a.Auth.UseMFA(a.store, a.Sealer, mfaIssuer(cfg.PublicURL))
+	a.Auth.UseStaff(a.store) // support, dpo, security (auth/staff.go)
+	if cfg.StaffMFA == "optional" {
+		log.Warn("INSECURE: --staff-mfa=optional: admins and staff can sign in without a second factor; use this only to evaluate Safelight on your own machine, never for real accounts")
+	}
 	// Passkeys: the RP ID is the public URL's host, the origin the URL's.
 	// WebAuthn has no IP-address relying parties: such an instance runs
 	// without passkeys (their routes answer 404) and says so.
@@ -178,6 +186,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err := a.queue.AddTask(jobs.Task{Name: "call_reminders", Every: time.Hour, Run: a.Calls.SendReminders}); err != nil {
 		return nil, err
 	}
+	if err := a.setUpErasure(cfg, log); err != nil {
+		return nil, err
+	}
+	// Exports are built by this task (and, sooner, by a build the request
+	// starts in the background); the task also deletes expired ones.
+	exportCfg := privacy.DefaultExportConfig()
+	exportCfg.Processing = privacy.ProcessingText(processingRegistry(cfg))
+	a.Exports = privacy.NewExports(a.store, a.Library, a.Sealer, exportCfg, log)
+	if err := a.queue.AddTask(jobs.Task{Name: "build_exports", Every: time.Minute, Run: a.Exports.BuildPending}); err != nil {
+		return nil, err
+	}
 
 	cookies := httpauth.Cookies{Secure: cfg.SecureCookies(), SessionMaxAge: cfg.SessionMaxAge}
 	rules, err := ratelimit.Parse(cfg.RateLimits)
@@ -190,12 +209,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	apiServer.Outbox = a.Outbox
 	apiServer.Sharing = a.Sharing
 	apiServer.Calls = a.Calls
+	apiServer.Erasure = a.Erasure
+	apiServer.Exports = a.Exports
+	apiServer.Instance = privacyInstance(cfg)
 	apiServer.Watermark = watermarkPreview
+	processing := processingRegistry(cfg) // processing_registry.go
+	apiServer.Processing = &processing
 	if a.Metrics != nil {
 		apiServer.Uploads = a.Metrics
 	}
 	apiServer.Register(a.router)
-	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls})
+	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls, Instance: privacyInstance(cfg), Exports: a.Exports, Erasure: a.Erasure, Processing: &processing})
 	if err != nil {
 		return nil, err
 	}
@@ -349,6 +373,12 @@ func (a *App) Close() error {
 	a.flushMail() // before the store it writes to closes
 	if a.Denied != nil {
 		a.Denied.Wait() // likewise
+	}
+	if a.Erasure != nil {
+		a.Erasure.Close() // likewise
+	}
+	if a.Exports != nil {
+		a.Exports.Close() // background builds, before the stores they use
 	}
 	if a.store != nil {
 		errs = append(errs, a.store.Close())

@@ -67,6 +67,7 @@ func securitySettings(cfg config.Config) map[string]string {
 	return map[string]string{
 		"signup":          cfg.Signup,
 		"mfa_policy":      cfg.MFAPolicy,
+		"staff_mfa":       cfg.StaffMFA,
 		"public_url":      cfg.PublicURL,
 		"insecure_http":   strconv.FormatBool(cfg.InsecureHTTP),
 		"trusted_proxies": cfg.TrustedProxies,

@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
@@ -32,15 +33,28 @@ const usage = `Safelight: a secure space for photography.
 Usage:
   safelight serve [options]        run the server (see safelight serve --help)
   safelight migrate [options]      apply database migrations and exit
-  safelight user create --email E --name N [--admin | --role R] [options]
+  safelight user create --email E --name N [--admin] [--role R[,R…]] [options]
                                    create an account; the password is read from
-                                   standard input (or prompted for on a terminal)
+                                   standard input (or prompted for on a terminal);
+                                   roles: admin, support, dpo, security (several
+                                   allowed; each needs two-step sign-in)
   safelight root-key create PATH   write a new instance root key (mode 0600) to PATH;
                                    scale-out replicas all use this one file
   safelight audit verify [options] check the tamper-evident audit log from its first
                                    event: exit 0 intact, 1 broken, 2 usage error
   safelight audit checkpoint [options]
                                    sign the audit log's newest event now
+  safelight backup DIR [--include-root-key] [options]
+                                   embedded mode: snapshot the database and blobs into
+                                   DIR while serving (not the root key, unless asked;
+                                   not the erasure journal)
+  safelight restore DIR [--force] [options]
+                                   embedded mode: restore a backup of this instance (same
+                                   root key) into an empty data directory, then replay
+                                   the erasure journal
+  safelight erasure replay [options]
+                                   erase again every account in the erasure journal
+                                   (after pg_restore or a bucket version restore)
   safelight version                print the version
 `
 
@@ -62,6 +76,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = rootKey(rest, stdout)
 	case "audit":
 		err = auditCommand(ctx, rest, stdout, stderr)
+	case "backup":
+		err = backupCommand(ctx, rest, stdout, stderr)
+	case "restore":
+		err = restoreCommand(ctx, rest, stdout, stderr)
+	case "erasure":
+		err = erasureCommand(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help", "-help":
@@ -174,7 +194,7 @@ func migrateJobs(ctx context.Context, s *sqlstore.Store, dsn string) (int, error
 // --role) are taken out; the rest are the usual configuration options.
 func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("%w: safelight user create --email E --name N [--admin | --role R] [options]", errUsage)
+		return fmt.Errorf("%w: safelight user create --email E --name N [--admin] [--role admin|support|dpo|security,…] [options]", errUsage)
 	}
 	var email, name string
 	var roles []access.Role
@@ -205,12 +225,17 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		case "admin":
 			roles = append(roles, access.RoleAdmin)
 		case "role":
-			var r string
-			r, err = takeVal()
-			if err == nil && !access.Role(r).Valid() {
-				err = fmt.Errorf("%w: unknown role %q (known: %v)", errUsage, r, access.KnownRoles)
+			// --role may repeat, or list several: --role support,dpo.
+			var list string
+			list, err = takeVal()
+			for r := range strings.SplitSeq(list, ",") {
+				if err == nil && !access.Role(r).Valid() {
+					err = fmt.Errorf("%w: unknown role %q (known: %v)", errUsage, r, access.KnownRoles)
+				}
+				if err == nil && !slices.Contains(roles, access.Role(r)) {
+					roles = append(roles, access.Role(r))
+				}
 			}
-			roles = append(roles, access.Role(r))
 		default:
 			// A configuration option; its value may be the next argument
 			// (there are no positional arguments to confuse it with).

@@ -57,6 +57,20 @@ const (
 	SessionsRevokedAll    Type = "session.revoked_all"      // every session of the instance but the admin's; no subject
 )
 
+// Staff acting on an account (auth/staff.go): actor the staff member,
+// subject the account, which sees each of them in its security activity;
+// details carry staff_role and what the action needed (the identity
+// check of an MFA reset, the reason of a disabling).
+const (
+	StaffAccountViewed   Type = "staff.account_viewed"   // support looked at the account's counts
+	StaffAccountDisabled Type = "staff.account_disabled" // by support; details reason and what ended
+	StaffMFAReset        Type = "staff.mfa_reset"        // second factors removed after an identity check
+	StaffAuditViewed     Type = "staff.audit_viewed"     // security read the audit log filtered on the account
+	// BreachRecorded: the dpo listed the account as affected by a personal
+	// data breach in the register (details breach_id, data_categories).
+	BreachRecorded Type = "staff.breach_recorded"
+)
+
 // ConfigChanged: the process started with security-relevant settings
 // (sign-up policy, public URL, trusted proxies, session lifetimes…)
 // that differ from the previous start's; details name each changed
@@ -81,6 +95,16 @@ const OrgChanged Type = "org.changed"
 const (
 	ConsentGiven     Type = "consent.given"
 	ConsentWithdrawn Type = "consent.withdrawn"
+)
+
+// Erasure of an account (package privacy): requested (details: erase_at),
+// cancelled during the grace period, and completed by the erasure job or
+// replayed after a restore (details: key_versions, blobs, replay). Subject
+// is the erased account; these events keep only its id.
+const (
+	ErasureRequested Type = "account.erasure_requested"
+	ErasureCancelled Type = "account.erasure_cancelled"
+	ErasureCompleted Type = "account.erasure_completed"
 )
 
 // RateLimited: a client address or account went over an abuse limit

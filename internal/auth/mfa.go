@@ -181,9 +181,10 @@ func (s *Service) UseMFA(store MFAStore, sealer SecretSealer, issuer string) {
 // MFARequiredFor reports whether the account u must use a second factor:
 // under the "required" policy every account must, and so must every
 // account holding an instance role (admin or any staff role) whatever the
-// policy.
+// policy, unless the operator relaxed that for a local evaluation
+// (Config.StaffMFA optional).
 func (s *Service) MFARequiredFor(u User) bool {
-	return s.cfg.MFA == MFARequired || len(u.Roles) > 0
+	return s.cfg.MFA == MFARequired || (len(u.Roles) > 0 && s.cfg.StaffMFA != MFAOptional)
 }
 
 // markEnrollment sets p.MFAEnrollmentRequired when u must use a second

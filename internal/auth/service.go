@@ -37,6 +37,10 @@ type Config struct {
 	Password      PasswordParams
 	InviteTTL     time.Duration // how long an invitation stays valid
 	MFA           MFAPolicy     // who must use a second factor (see mfa.go); "" is MFAOptional
+	// StaffMFA is MFARequired (or "", the same) or MFAOptional: whether
+	// accounts holding an instance role must use a second factor. Optional
+	// is for evaluating an instance locally only (config --staff-mfa).
+	StaffMFA MFAPolicy
 	// PublicURL is the instance's URL; its host name gives context words
 	// that new passwords may not be made of (contextwords.go).
 	PublicURL string
@@ -86,6 +90,7 @@ type Service struct {
 	mail      *mailer       // nil until SetMail; see email.go
 	mfa       *mfaSetup     // second factors; nil until UseMFA
 	passkeys  *passkeySetup // WebAuthn; nil until UsePasskeys
+	staff     *staffSetup   // staff operations; nil until UseStaff (staff.go)
 }
 
 // NewService returns a Service. It fails only if cfg.Password is invalid.

@@ -486,3 +486,34 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *access.Principal, id s
 	}
 	return ErrNotFound
 }
+
+// ConsentView is one of p's consents with the call and organization it
+// was given to, for its receipt.
+type ConsentView struct {
+	Consent
+	Call Call
+	Org  Org
+}
+
+// Consent returns p's consent id; anyone else's is ErrNotFound.
+func (s *Service) Consent(ctx context.Context, p *access.Principal, id string) (ConsentView, error) {
+	if p == nil || !validID(id) {
+		return ConsentView{}, ErrNotFound
+	}
+	c, err := s.store.ConsentByID(ctx, id)
+	if err != nil {
+		return ConsentView{}, err
+	}
+	if c.UserID != p.UserID {
+		return ConsentView{}, ErrNotFound
+	}
+	call, err := s.store.CallByID(ctx, c.CallID)
+	if err != nil {
+		return ConsentView{}, err
+	}
+	o, err := s.store.OrgByID(ctx, call.OrgID)
+	if err != nil {
+		return ConsentView{}, err
+	}
+	return ConsentView{Consent: c, Call: call, Org: o}, nil
+}

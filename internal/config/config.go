@@ -49,6 +49,12 @@ type Config struct {
 	// account must use a second factor); accounts with an instance role
 	// always must.
 	MFAPolicy string
+	// StaffMFA is "required" (or "", the same) or "optional": whether
+	// accounts holding an instance role (admin, support, dpo, security)
+	// must use a second factor. "optional" is for evaluating an instance
+	// on one's own machine; the server warns loudly at start and the staff
+	// console shows a banner while it is set.
+	StaffMFA string
 	// BreachedPasswords is the path of an offline Pwned Passwords list
 	// (SHA-1, ordered by hash) that new passwords are checked against, or
 	// "" for none; app opens it at start (see auth.OpenBreachedPasswords).
@@ -97,6 +103,9 @@ type Config struct {
 	// ReviewLinkMaxAge is the longest life an owner may give a review
 	// link.
 	ReviewLinkMaxAge time.Duration
+	// ErasureGrace is how long a requested account erasure waits, and
+	// can be cancelled, before it runs; 0 runs it at once.
+	ErasureGrace time.Duration
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
 	// JobWorkers is how many background jobs run at once in this process.
@@ -116,6 +125,10 @@ type Config struct {
 	SMTPPassword string
 	// MailFrom is the sender of Safelight's e-mail; required with SMTPHost.
 	MailFrom string
+	// PrivacyContact is the data controller's contact shown on /privacy:
+	// a bare e-mail address or an http(s) URL, or "" (the page then says
+	// to ask the operator of the instance).
+	PrivacyContact string
 	// LogLevel is debug, info, warn or error; see SlogLevel.
 	LogLevel string
 	// LogFormat is text or json.

@@ -106,6 +106,12 @@ var options = []option{
 		field:   func(c *Config) any { return &c.MFAPolicy },
 	},
 	{
+		name: "staff-mfa", arg: "POLICY",
+		usage:   "whether admins and staff (support, dpo, security) must use two-step sign-in: required, or optional only to evaluate an instance locally (warned about at start and in the staff console)",
+		defHelp: "required",
+		field:   func(c *Config) any { return &c.StaffMFA },
+	},
+	{
 		name: "breached-passwords", arg: "PATH",
 		usage:   "Have I Been Pwned's Pwned Passwords list, SHA-1 version ordered by hash (HASH:COUNT lines, about 40 GB, from its downloader); new passwords found in it are refused; searched on disk, never loaded, nothing leaves the machine",
 		defHelp: "none: only the bundled list of common passwords",
@@ -221,6 +227,12 @@ var options = []option{
 		field: func(c *Config) any { return &c.ReviewLinkMaxAge },
 	},
 	{
+		name: "erasure-grace", arg: "DURATION",
+		usage: "how long an account erasure the holder asked for waits, and can be cancelled, before it runs; 0 runs it at once",
+		def:   "168h",
+		field: func(c *Config) any { return &c.ErasureGrace },
+	},
+	{
 		name: "job-workers", arg: "N",
 		usage: "background jobs (mostly preview generation) this process runs at once; about one per core",
 		def:   "2",
@@ -262,6 +274,12 @@ var options = []option{
 		usage:   "sender of Safelight's e-mail, such as \"Safelight <photos@example.com>\"; required with --smtp-host",
 		defHelp: "none",
 		field:   func(c *Config) any { return &c.MailFrom },
+	},
+	{
+		name: "privacy-contact", arg: "ADDRESS|URL",
+		usage:   "the data controller's contact shown on the /privacy page: an e-mail address (privacy@example.com) or an http(s) URL",
+		defHelp: "none: the page says to ask the operator of this instance",
+		field:   func(c *Config) any { return &c.PrivacyContact },
 	},
 	{
 		name: "metrics-listen", arg: "host:port",

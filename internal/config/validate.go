@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -45,8 +46,14 @@ func (c Config) Validate() error {
 	if c.TrashRetention <= 0 {
 		bad("trash-retention: must be positive")
 	}
+	if c.PrivacyContact != "" && !validPrivacyContact(c.PrivacyContact) {
+		bad("privacy-contact: %q is neither a bare e-mail address (privacy@example.com) nor an http(s) URL (https://example.com/privacy)", c.PrivacyContact)
+	}
 	if c.ReviewLinkMaxAge < time.Hour {
 		bad("review-link-max-age: must be at least 1h")
+	}
+	if c.ErasureGrace < 0 {
+		bad("erasure-grace: must not be negative")
 	}
 
 	switch {
@@ -107,6 +114,12 @@ func (c Config) Validate() error {
 	case "", "open", "invite", "closed":
 	default:
 		bad("signup: %q is not open, invite or closed (or empty: open until the first account exists, then invite)", c.Signup)
+	}
+
+	switch c.StaffMFA {
+	case "", "required", "optional": // "" when built without Load: required
+	default:
+		bad("staff-mfa: %q is not required or optional", c.StaffMFA)
 	}
 
 	switch c.MFAPolicy {
@@ -247,4 +260,14 @@ func (c Config) SlogLevel() slog.Level {
 	default:
 		return slog.LevelInfo
 	}
+}
+
+// validPrivacyContact reports whether s is a bare e-mail address or an
+// absolute http(s) URL: what the /privacy page can turn into a link.
+func validPrivacyContact(s string) bool {
+	if a, err := mail.ParseAddress(s); err == nil && a.Address == s {
+		return true
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
 }

@@ -195,6 +195,9 @@ type Store interface {
 
 	AppendAccess(ctx context.Context, e AccessEvent) error
 	AccessLog(ctx context.Context, assetID string, limit int) ([]AccessEvent, error)
+	// AccessLogByOwner lists the views of the owner's assets by anyone
+	// else, newest first.
+	AccessLogByOwner(ctx context.Context, ownerID string, limit int) ([]AccessEvent, error)
 
 	LibrarySettings(ctx context.Context, ownerID string) (Settings, error)
 	SetLibrarySettings(ctx context.Context, ownerID string, s Settings) error

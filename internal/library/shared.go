@@ -131,3 +131,15 @@ func (s *Service) OwnerAccessLog(ctx context.Context, ownerID, id string) ([]Acc
 	}
 	return ev, nil
 }
+
+// WhoSaw lists who else saw ownerID's images, across the whole library
+// (trashed assets included; a purged asset takes its log with it),
+// newest first: members, link
+// guests, jurors, organizers, the public results page.
+func (s *Service) WhoSaw(ctx context.Context, ownerID string, limit int) ([]AccessEvent, error) {
+	ev, err := s.store.AccessLogByOwner(ctx, ownerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("library: access log: %w", err)
+	}
+	return ev, nil
+}

@@ -203,6 +203,8 @@ func (s *Service) Reviewers(ctx context.Context, g Grant) ([]ReviewerInfo, error
 		case "user":
 			if r.ID == g.Project.OwnerID {
 				ri.Name, ri.Via = "you", "owner"
+			} else if r.ID == ErasedReviewerID {
+				ri.Name = ErasedReviewerName
 			} else if u, err := s.accounts.User(ctx, r.ID); err == nil {
 				ri.Name, ri.Email, ri.Via = u.Name, u.Email, "member"
 			}
@@ -211,6 +213,14 @@ func (s *Service) Reviewers(ctx context.Context, g Grant) ([]ReviewerInfo, error
 	}
 	return out, nil
 }
+
+// ErasedReviewerID is the author id of comments whose author erased their
+// account (package privacy): the comment stays in the owner's project,
+// shown as ErasedReviewerName.
+const (
+	ErasedReviewerID   = "deleted-user"
+	ErasedReviewerName = "deleted user"
+)
 
 // Notifications lists p's in-app notifications, newest first.
 func (s *Service) Notifications(ctx context.Context, userID string) ([]Notification, error) {

@@ -210,6 +210,23 @@ func (s *Store) AccessLog(ctx context.Context, assetID string, limit int) ([]lib
 	})
 }
 
+// AccessLogByOwner implements library.Store: views of ownerID's assets by
+// anyone else (actor_id differs, or a guest), newest first.
+func (s *Store) AccessLogByOwner(ctx context.Context, ownerID string, limit int) ([]library.AccessEvent, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, asset_id, owner_id, at, actor_id, actor_label, via, action
+		FROM access_events WHERE owner_id = $1 AND actor_id <> $1 ORDER BY at DESC, id DESC LIMIT $2`, ownerID, limit)
+	if err != nil {
+		return nil, s.errorf("sqlstore: access log: %w", err)
+	}
+	return collect(s, rows, func(sc interface{ Scan(...any) error }) (library.AccessEvent, error) {
+		var e library.AccessEvent
+		var at int64
+		err := sc.Scan(&e.ID, &e.AssetID, &e.OwnerID, &at, &e.ActorID, &e.ActorLabel, &e.Via, &e.Action)
+		e.At = fromMicros(at)
+		return e, err
+	})
+}
+
 // LibrarySettings implements library.Store; owners without a row get the
 // defaults (privacy by default does not strip their credit: copyright
 // fields are kept unless they say otherwise).

@@ -138,6 +138,13 @@ var eventLabels = map[audit.Type]string{
 	audit.SessionRevokedByAdmin: "Signed out everywhere by an administrator",
 	audit.SessionsRevokedAll:    "Everyone was signed out by an administrator",
 
+	// What the operator's staff did about the account (auth/staff.go).
+	audit.StaffAccountViewed:   "Support looked at your account's details (numbers only, never your photos)",
+	audit.StaffAccountDisabled: "Account disabled by support",
+	audit.StaffMFAReset:        "Two-step sign-in reset by support after checking your identity",
+	audit.StaffAuditViewed:     "Security staff read your account's security events",
+	audit.BreachRecorded:       "Your account was listed in the personal data breach register",
+
 	// Refusals, each listed once per quarter hour however often repeated.
 	audit.AccessDenied:  "Access refused to a page or photo this account may not open",
 	audit.UploadRefused: "Upload refused",
@@ -222,6 +229,12 @@ func eventDetail(e audit.Event) string {
 		}
 	case audit.ShareChanged:
 		return shareChanges[e.Details["change"]]
+	case audit.StaffMFAReset:
+		return "How: " + e.Details["identity_check"]
+	case audit.StaffAccountDisabled:
+		return "Reason: " + e.Details["reason"]
+	case audit.BreachRecorded:
+		return "Data concerned: " + strings.ReplaceAll(e.Details["data_categories"], ",", ", ")
 	case audit.OrgChanged:
 		return orgChanges[e.Details["change"]]
 	case audit.ConsentGiven, audit.ConsentWithdrawn:

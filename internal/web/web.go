@@ -33,6 +33,7 @@ import (
 	"safelight/internal/httpx"
 	"safelight/internal/library"
 	"safelight/internal/mail"
+	"safelight/internal/privacy"
 	"safelight/internal/ratelimit"
 	"safelight/internal/sharing"
 )
@@ -57,6 +58,14 @@ type Options struct {
 	Sharing *sharing.Service
 	// Calls runs organizations, calls for entries, juries and results.
 	Calls *calls.Service
+	// Instance names the operator in consent receipts.
+	Instance privacy.Instance
+	// Exports and Erasure run the privacy center's export and erasure.
+	Exports *privacy.Exports
+	Erasure *privacy.Eraser
+	// Processing is the instance's records of processing, shown at
+	// /privacy (privacy_page.go).
+	Processing *privacy.Registry
 }
 
 // Pages is the HTML user interface. It is safe for concurrent use.
@@ -89,6 +98,8 @@ var pageSamples = map[string]any{
 	"reset_password":  resetData{Token: "x"},
 	"verify_email":    verifyData{Token: "x"},
 	"outbox":          outboxData{Items: []outboxRow{{}}},
+	"staff":           staffData{Roles: []string{"x"}, MFAOff: true, Support: true, Searched: true, Found: []staffAccountRow{{Staff: true}}, Security: true, Events: []staffEventRow{{}}, DPO: true, Requests: []staffRequestRow{{Kind: "erasure", Due: "x"}}, Breaches: []staffBreachRow{{}}, Admin: true, Categories: []string{"x"}},
+	"staff_account":   staffAccountData{Counts: []staffCount{{}}, Done: "x", Error: "x"},
 	"admin_users":     adminUsersData{Error: "x", Accounts: []adminAccountRow{{Self: true, CanEndSessions: true}, {Disabled: true}, {CanEndSessions: true}}},
 	"error":           errorData{},
 	// The guest pages of review links (share_*.go).
@@ -163,6 +174,7 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Page("POST /verify-email", access.Public, p.submitVerifyEmail)
 	rt.Page("GET /admin/outbox", access.Admin, p.showOutbox)
 	p.registerAdminUsers(rt)
+	p.registerStaff(rt) // staff.go: the staff console
 
 	rt.Page("GET /library", access.Authenticated, p.showLibrary)
 	rt.Page("GET /library/{id}", access.Authenticated, p.showAsset)
@@ -174,8 +186,11 @@ func (p *Pages) Register(rt *httpx.Router) {
 	p.registerProjects(rt) // projects_pages.go
 	p.registerShare(rt)    // share_show.go: review links
 
-	p.registerCallPages(rt) // calls_public.go
-	p.registerOrgPages(rt)  // orgs_pages.go
+	p.registerCallPages(rt)     // calls_public.go
+	p.registerReceipts(rt)      // consent_receipt.go
+	p.registerPrivacyCenter(rt) // privacy_center.go
+	p.registerOrgPages(rt)      // orgs_pages.go
+	p.registerPrivacyPage(rt)
 
 	rt.Page("GET /account", access.Authenticated, p.showAccount)
 	rt.Page("POST /account/name", access.Authenticated, p.updateAccountName)
@@ -207,6 +222,7 @@ type view struct {
 	Flash    string // one-line notice after a redirect
 	Unread   int    // unread notifications, badged on the Projects link
 	Jury     bool   // invited to a jury round: the nav links /jury (jury_list.go)
+	Staff    bool   // holds a staff role (support, dpo, security): the nav links /staff
 	Script   string // static module to load, or ""
 	Data     any
 }
@@ -226,6 +242,7 @@ func (p *Pages) newView(r *http.Request, page, title string, data any) view {
 		Nonce:    httpx.Nonce(r.Context()),
 		Unread:   p.unreadNotifications(r), // projects_notifications.go
 		Jury:     p.invitedToJudge(r),      // jury_list.go
+		Staff:    isStaff(access.PrincipalFrom(r.Context())),
 		Data:     data,
 	}
 }

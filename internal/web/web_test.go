@@ -895,12 +895,26 @@ func TestRoutePolicies(t *testing.T) {
 		// The entrant's pages: signed in; only their own entries (entries_*.go).
 		"POST /calls/{id}/enter":                       access.Authenticated,
 		"GET /entries":                                 access.Authenticated,
+		"GET /consents/{id}":                           access.Authenticated,
+		"GET /account/privacy":                         access.Authenticated,
+		"POST /account/privacy/export":                 access.Authenticated,
+		"POST /account/privacy/erase":                  access.Authenticated,
+		"POST /account/privacy/erase/cancel":           access.Authenticated,
 		"GET /entries/{id}":                            access.Authenticated,
 		"POST /entries/{id}":                           access.Authenticated,
 		"POST /entries/{id}/submit":                    access.Authenticated,
 		"POST /entries/{id}/withdraw":                  access.Authenticated,
 		"POST /entries/originals-requests/{id}/decide": access.Authenticated,
 		"POST /entries/consents/{id}/withdraw":         access.Authenticated,
+		// The records of processing: readable before signing up (privacy_page.go).
+		"GET /privacy": access.Public,
+		// The staff console: a section per role; each action for its role
+		// only (staff*.go).
+		"GET /staff":                          access.Staff,
+		"GET /staff/accounts/{id}":            access.Support,
+		"POST /staff/accounts/{id}/disable":   access.Support,
+		"POST /staff/accounts/{id}/mfa-reset": access.Support,
+		"POST /staff/breaches":                access.DPO,
 	}
 	got := map[string]access.Policy{}
 	for _, r := range a.Routes() {

@@ -40,6 +40,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"Passkeys", testPasskeys}, {"WebAuthnCeremonies", testWebAuthnCeremonies}, // passkeys.go
 		{"ListAccounts", testListAccounts}, {"DisableUser", testDisableUser}, {"EndSessions", testEndSessions}, // admin.go
 		{"AuditEvents", testAudit},
+		{"AccountCounts", testAccountCounts}, {"AuditLog", testAuditLog}, {"Breaches", testBreaches}, {"DataSubjectRequests", testDataSubjectRequests}, // staff.go
 		{"AuditChain", testAuditChain},
 		{"OwnerKeys", testOwnerKeys},
 		{"RootKeyCheck", testRootKeyCheck},
@@ -52,7 +53,9 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"LibrarySettings", testLibrarySettings},
 		{"Mail", testMail},
 		{"Projects", testProjects}, {"ProjectAssets", testProjectAssets}, {"ProjectAssetsConcurrently", testProjectAssetsConcurrently}, {"Members", testMembers}, {"ReviewLinks", testReviewLinks}, {"Review", testReview}, {"SharingCascades", testSharingCascades}, {"Notifications", testNotifications}, // sharing.go
+		{"ErasureSchedule", testErasureSchedule}, {"EraseAccount", testEraseAccount}, // erasure.go
 		{"Orgs", testOrgs}, {"Calls", testCalls}, {"Entries", testEntries}, {"DraftsToRemind", testDraftsToRemind}, {"Consents", testConsents}, {"Rounds", testRounds}, {"OriginalsRequests", testOriginalsRequests}, {"CallsCascades", testCallsCascades}, // calls.go
+		{"Exports", testExports}, // exports.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

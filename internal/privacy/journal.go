@@ -1,0 +1,169 @@
+package privacy
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"safelight/internal/blob"
+	"safelight/internal/keys"
+)
+
+// The erasure journal records, for each erased account, its id, when it
+// was erased and which key versions were destroyed: ids only, nothing
+// that names a person. It lives in the blob store under its own
+// namespace, one small JSON object per erasure, so that it is outside
+// the database and outside `safelight backup`: restoring an older backup
+// brings the erased accounts back, and replaying the journal (Replay)
+// erases them again.
+//
+// An entry is not sealed with anyone's key (the erased owner's is gone;
+// an entry holds no secret). It carries a tag made with the root key, so
+// that someone who can write to the blob store but does not hold the root
+// key cannot add entries that would erase accounts on the next replay.
+// Deleting entries cannot be detected this way; the audit log records
+// every completed erasure as well (account.erasure_completed).
+
+// JournalNamespace is the blob namespace of the erasure journal. Backups
+// leave it out.
+const JournalNamespace = "journal"
+
+// journalTagAAD binds a tag to the journal, its format and the entry's
+// ref, so a tag made for anything else (or another entry) is refused.
+const journalTagAAD = "safelight erasure journal v1\x00"
+
+// maxJournalEntry bounds what is read of one journal object.
+const maxJournalEntry = 64 << 10
+
+// ErrJournalTampered is returned (wrapped) when a journal entry's tag does
+// not verify with the root key: it was altered, or written by someone
+// without the root key, or by an instance with another root key.
+var ErrJournalTampered = errors.New("privacy: erasure journal entry does not verify")
+
+// JournalEntry is one erasure.
+type JournalEntry struct {
+	// Ref is where the entry is stored (JournalNamespace/…, time-ordered).
+	Ref blob.Ref `json:"-"`
+	// UserID is the erased account's id.
+	UserID string `json:"user_id"`
+	// ErasedAt is when the erasure ran (UTC).
+	ErasedAt time.Time `json:"erased_at"`
+	// KeyVersions are the owner key versions destroyed.
+	KeyVersions []int `json:"key_versions"`
+}
+
+// journalObject is the stored form: the entry's exact bytes and the tag
+// over them, so verification never depends on re-encoding.
+type journalObject struct {
+	Format string          `json:"format"`
+	Entry  json.RawMessage `json:"entry"`
+	Tag    []byte          `json:"tag"`
+}
+
+const journalFormat = "safelight-erasure-journal v1"
+
+// Journal reads and appends the erasure journal. Safe for concurrent use.
+type Journal struct {
+	blobs blob.Store
+	root  keys.RootKey
+}
+
+// NewJournal returns the journal kept in blobs and tagged with root.
+func NewJournal(blobs blob.Store, root keys.RootKey) *Journal {
+	return &Journal{blobs: blobs, root: root}
+}
+
+// journalRef returns a new ref whose name sorts by time (a UUIDv7 in hex).
+func journalRef() blob.Ref {
+	id := uuid.Must(uuid.NewV7())
+	return blob.Ref(JournalNamespace + "/" + strings.ReplaceAll(id.String(), "-", ""))
+}
+
+func tagAAD(ref blob.Ref) []byte { return []byte(journalTagAAD + string(ref)) }
+
+// Append stores e as a new entry and returns it with its Ref.
+func (j *Journal) Append(ctx context.Context, e JournalEntry) (JournalEntry, error) {
+	e.Ref = journalRef()
+	e.ErasedAt = e.ErasedAt.UTC()
+	if e.KeyVersions == nil {
+		e.KeyVersions = []int{}
+	}
+	entry, err := json.Marshal(e)
+	if err != nil {
+		return JournalEntry{}, fmt.Errorf("privacy: journal: %w", err)
+	}
+	sum := sha256.Sum256(entry)
+	tag, err := j.root.Wrap(sum[:], tagAAD(e.Ref))
+	if err != nil {
+		return JournalEntry{}, fmt.Errorf("privacy: journal: tag: %w", err)
+	}
+	obj, err := json.Marshal(journalObject{Format: journalFormat, Entry: entry, Tag: tag})
+	if err != nil {
+		return JournalEntry{}, fmt.Errorf("privacy: journal: %w", err)
+	}
+	if _, err := j.blobs.Put(ctx, e.Ref, bytes.NewReader(obj)); err != nil {
+		return JournalEntry{}, fmt.Errorf("privacy: journal: append: %w", err)
+	}
+	return e, nil
+}
+
+// Entries returns every entry, oldest first, each verified. An entry that
+// does not verify stops the listing with an error wrapping
+// ErrJournalTampered and naming its ref: replaying around it could hide
+// an attack or a mistake (a journal from another instance), so the
+// operator decides.
+func (j *Journal) Entries(ctx context.Context) ([]JournalEntry, error) {
+	var refs []blob.Ref
+	for info, err := range j.blobs.List(ctx, JournalNamespace+"/") {
+		if err != nil {
+			return nil, fmt.Errorf("privacy: journal: list: %w", err)
+		}
+		refs = append(refs, info.Ref)
+	}
+	slices.Sort(refs)
+	out := make([]JournalEntry, 0, len(refs))
+	for _, ref := range refs {
+		e, err := j.read(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (j *Journal) read(ctx context.Context, ref blob.Ref) (JournalEntry, error) {
+	rc, err := j.blobs.Get(ctx, ref)
+	if err != nil {
+		return JournalEntry{}, fmt.Errorf("privacy: journal: read %s: %w", ref, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxJournalEntry+1))
+	if err != nil {
+		return JournalEntry{}, fmt.Errorf("privacy: journal: read %s: %w", ref, err)
+	}
+	var obj journalObject
+	if len(data) > maxJournalEntry || json.Unmarshal(data, &obj) != nil || obj.Format != journalFormat {
+		return JournalEntry{}, fmt.Errorf("%w: %s is malformed", ErrJournalTampered, ref)
+	}
+	sum := sha256.Sum256(obj.Entry)
+	got, err := j.root.Unwrap(obj.Tag, tagAAD(ref))
+	if err != nil || !bytes.Equal(got, sum[:]) {
+		return JournalEntry{}, fmt.Errorf("%w: %s (altered, or made with another root key)", ErrJournalTampered, ref)
+	}
+	var e JournalEntry
+	if err := json.Unmarshal(obj.Entry, &e); err != nil || e.UserID == "" {
+		return JournalEntry{}, fmt.Errorf("%w: %s has no account id", ErrJournalTampered, ref)
+	}
+	e.Ref = ref
+	return e, nil
+}
