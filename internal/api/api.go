@@ -48,6 +48,8 @@ type Server struct {
 	Erasure *privacy.Eraser
 	// Instance names the operator in consent receipts.
 	Instance privacy.Instance
+	// Ledger lists every consent record of an account.
+	Ledger *privacy.Ledger
 	// Processing is the instance's records of processing, served at
 	// GET /api/v1/privacy/processing (privacy_processing.go).
 	Processing *privacy.Registry
@@ -81,6 +83,7 @@ func (s *Server) Register(rt *httpx.Router) {
 	rt.API("POST /api/v1/auth/password-reset", access.Public, s.limitByAddress(ratelimit.PasswordReset, s.requestPasswordReset))
 	rt.API("POST /api/v1/auth/password-reset/confirm", access.Public, s.confirmPasswordReset)
 	rt.API("POST /api/v1/auth/verify-email", access.Public, s.verifyEmail)
+	rt.API("POST /api/v1/auth/email-change/confirm", access.Public, s.confirmEmailChange)
 	rt.API("POST /api/v1/me/verify-email/resend", access.Authenticated, s.resendVerification)
 	rt.API("GET /api/v1/admin/outbox", access.Admin, s.listOutbox)
 	s.registerAdmin(rt)
@@ -90,6 +93,7 @@ func (s *Server) Register(rt *httpx.Router) {
 	rt.API("GET /api/v1/me", access.MFAEnrolment, s.me)
 	rt.API("PATCH /api/v1/me", access.Authenticated, s.updateMe)
 	rt.API("POST /api/v1/me/password", access.AccountSecurity, s.changePassword)
+	rt.API("POST /api/v1/me/email", access.AccountSecurity, s.requestEmailChange)
 	rt.API("GET /api/v1/me/sessions", access.Authenticated, s.listSessions)
 	rt.API("DELETE /api/v1/me/sessions", access.AccountSecurity, s.revokeOtherSessions)
 	rt.API("DELETE /api/v1/me/sessions/{id}", access.AccountSecurity, s.revokeSession)

@@ -9,6 +9,7 @@ import (
 	"safelight/internal/access"
 	"safelight/internal/auth"
 	"safelight/internal/httpx"
+	"safelight/internal/privacy"
 )
 
 type userJSON struct {
@@ -42,7 +43,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := required("email", req.Email, "password", req.Password, "name", req.Name); err != nil {
 		return err
 	}
-	u, err := s.Auth.SignUp(r.Context(), auth.SignUpRequest{Email: req.Email, Name: req.Name, Password: req.Password, Invite: req.Invite, Client: client(r)})
+	u, err := s.Auth.SignUp(r.Context(), auth.SignUpRequest{Email: req.Email, Name: req.Name, Password: req.Password, Invite: req.Invite, Client: client(r), How: privacy.SignupAPI})
 	if err != nil {
 		return authError(err)
 	}

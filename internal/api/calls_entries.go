@@ -200,7 +200,14 @@ type consentJSON struct {
 }
 
 func (s *Server) myConsents(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.Calls.Consents(r.Context(), principal(r))
+	// The whole ledger: sign-up records and the consents of calls.
+	var cs []calls.Consent
+	var err error
+	if s.Ledger != nil {
+		cs, err = s.Ledger.Consents(r.Context(), principal(r).UserID)
+	} else {
+		cs, err = s.Calls.Consents(r.Context(), principal(r))
+	}
 	if err != nil {
 		return callsError(err)
 	}

@@ -25,7 +25,10 @@ func (s *Server) consentReceipt(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rc := privacy.CallReceipt(s.Instance, c.Consent, u.Email, c.Call, c.Org)
+	rc := privacy.InstanceReceipt(s.Instance, c.Consent, u.Email)
+	if c.CallID != "" {
+		rc = privacy.CallReceipt(s.Instance, c.Consent, u.Email, c.Call, c.Org)
+	}
 	w.Header().Set("Content-Disposition", `attachment; filename="consent-receipt-`+c.ID+`.json"`)
 	return httpx.WriteJSON(w, http.StatusOK, rc)
 }

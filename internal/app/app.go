@@ -59,6 +59,7 @@ type App struct {
 	Calls   *calls.Service
 	Erasure *privacy.Eraser  // account erasure (Art. 17) and the journal replay; see backup.go
 	Exports *privacy.Exports // access and portability (Art. 15, 20)
+	Ledger  *privacy.Ledger  // what people agreed to at sign-up (privacy.go)
 	queue   *jobs.Queue
 	jobsDB  *sql.DB          // SQLite: the queue's own handle
 	jobsPG  *pgxpool.Pool    // PostgreSQL: the queue's pool
@@ -71,6 +72,10 @@ type App struct {
 	Denied  *api.DeniedRecorder // records failed authorization off the answers' path
 	handler http.Handler
 	tls     *tlsServing // nil unless the server terminates TLS itself
+
+	// Retention deletes what has outlived its storage period (Art.
+	// 5(1)(e)), also sweeping sessions, unlocks and counters.
+	Retention *privacy.Retention
 }
 
 // New opens the root key, the metadata store (migrating it) and the blob
@@ -193,8 +198,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	// starts in the background); the task also deletes expired ones.
 	exportCfg := privacy.DefaultExportConfig()
 	exportCfg.Processing = privacy.ProcessingText(processingRegistry(cfg))
+	a.recordSignups(cfg, log)
 	a.Exports = privacy.NewExports(a.store, a.Library, a.Sealer, exportCfg, log)
 	if err := a.queue.AddTask(jobs.Task{Name: "build_exports", Every: time.Minute, Run: a.Exports.BuildPending}); err != nil {
+		return nil, err
+	}
+	a.Retention = privacy.NewRetention(a.store, privacy.RetentionSweeps{
+		Trash: a.Library.PurgeTrash, Sessions: a.Auth.SweepSessions, Unlocks: a.Sharing.SweepUnlocks, Exports: a.Exports.Sweep,
+	}, a.Audit, log)
+	if err := a.queue.AddTask(jobs.Task{Name: "enforce_retention", Every: time.Hour, Run: a.Retention.Run}); err != nil {
 		return nil, err
 	}
 
@@ -212,6 +224,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	apiServer.Erasure = a.Erasure
 	apiServer.Exports = a.Exports
 	apiServer.Instance = privacyInstance(cfg)
+	apiServer.Ledger = a.Ledger
 	apiServer.Watermark = watermarkPreview
 	processing := processingRegistry(cfg) // processing_registry.go
 	apiServer.Processing = &processing
@@ -219,7 +232,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		apiServer.Uploads = a.Metrics
 	}
 	apiServer.Register(a.router)
-	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls, Instance: privacyInstance(cfg), Exports: a.Exports, Erasure: a.Erasure, Processing: &processing})
+	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls, Instance: privacyInstance(cfg), Ledger: a.Ledger, Exports: a.Exports, Erasure: a.Erasure, Processing: &processing})
 	if err != nil {
 		return nil, err
 	}
@@ -401,7 +414,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	go a.sweepSessions(ctx)
 	a.startAudit(ctx)         // config.changed event, periodic checkpoints
 	defer a.checkpointAudit() // and a last one once requests have finished
 	if a.tls != nil {
@@ -449,31 +461,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-// sweepSessions removes expired sessions every quarter hour.
-func (a *App) sweepSessions(ctx context.Context) {
-	t := time.NewTicker(15 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			// Throttle and rate-limit windows are at most a day long.
-			if _, err := a.store.DeleteCountersBefore(ctx, time.Now().Add(-25*time.Hour)); err != nil {
-				a.log.Error("counter sweep failed", "err", err)
-			}
-			if _, err := a.Sharing.SweepUnlocks(ctx); err != nil {
-				a.log.Error("link unlock sweep failed", "err", err)
-			}
-			if n, err := a.Auth.SweepSessions(ctx); err != nil {
-				a.log.Error("session sweep failed", "err", err)
-			} else if n > 0 {
-				a.log.Info("expired sessions removed", "count", n)
-			}
-		}
-	}
 }
 
 // maxPreviewBytes bounds what a preview read for watermarking may hold;

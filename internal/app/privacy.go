@@ -1,9 +1,12 @@
 package app
 
 import (
+	"context"
+	"log/slog"
 	"net/url"
 	"strings"
 
+	"safelight/internal/auth"
 	"safelight/internal/config"
 	"safelight/internal/privacy"
 )
@@ -22,3 +25,16 @@ func privacyInstance(cfg config.Config) privacy.Instance {
 
 // privacyContact is the controller's contact the operator configured.
 func privacyContact(cfg config.Config) string { return cfg.PrivacyContact }
+
+// recordSignups records, for every account sign-up creates, the terms of
+// use and the privacy notice in the versions shown. A failure is logged:
+// the account exists by then, and the sign-up's answer must not differ
+// from a decoy's (an address in use).
+func (a *App) recordSignups(cfg config.Config, log *slog.Logger) {
+	a.Ledger = privacy.NewLedger(a.store, privacy.ProcessingText(processingRegistry(cfg)), log)
+	a.Auth.OnSignUp(func(ctx context.Context, u auth.User, how string) {
+		if err := a.Ledger.RecordSignup(ctx, u.ID, how); err != nil {
+			log.ErrorContext(ctx, "sign-up records not written", "user_id", u.ID, "err", err)
+		}
+	})
+}

@@ -40,6 +40,9 @@ var publicRoutes = map[string]bool{
 	"POST /api/v1/auth/password-reset":         true,
 	"POST /api/v1/auth/password-reset/confirm": true,
 	"POST /api/v1/auth/verify-email":           true,
+	"POST /api/v1/auth/email-change/confirm":   true,
+	"GET /confirm-email-change":                true,
+	"POST /confirm-email-change":               true,
 	"GET /forgot-password":                     true,
 	"POST /forgot-password":                    true,
 	"GET /reset-password":                      true,
@@ -84,6 +87,7 @@ var publicRoutes = map[string]bool{
 	// data the instance may hold, before signing up.
 	"GET /api/v1/privacy/processing": true,
 	"GET /privacy":                   true,
+	"GET /terms":                     true,
 }
 
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)

@@ -35,6 +35,10 @@ const (
 	PasswordResetRequested Type = "password.reset_requested" // subject empty when the address has no account
 	PasswordResetCompleted Type = "password.reset"
 	EmailVerified          Type = "email.verified"
+	// Changing the address (auth/email_change.go): details from and to.
+	EmailChangeRequested Type = "email.change_requested"
+	EmailChanged         Type = "email.changed"
+	EmailChangeRefused   Type = "email.change_refused" // the new address was taken when the link was opened
 
 	MFAEnrollStarted         Type = "mfa.enrol_started" // a TOTP secret was issued, not yet confirmed
 	MFAEnabled               Type = "mfa.enabled"       // enrolment confirmed with a first code
@@ -106,6 +110,10 @@ const (
 	ErasureCancelled Type = "account.erasure_cancelled"
 	ErasureCompleted Type = "account.erasure_completed"
 )
+
+// RetentionPurged: the retention task (package privacy) deleted data
+// whose storage period was over (details: the count per class).
+const RetentionPurged Type = "retention.purged"
 
 // RateLimited: a client address or account went over an abuse limit
 // (details: the rule). Recorded once per limit window, at the first

@@ -91,6 +91,8 @@ type Service struct {
 	mfa       *mfaSetup     // second factors; nil until UseMFA
 	passkeys  *passkeySetup // WebAuthn; nil until UsePasskeys
 	staff     *staffSetup   // staff operations; nil until UseStaff (staff.go)
+	// signedUp is called after each account SignUp creates (OnSignUp).
+	signedUp func(ctx context.Context, u User, how string)
 }
 
 // NewService returns a Service. It fails only if cfg.Password is invalid.
@@ -173,6 +175,9 @@ type SignUpRequest struct {
 	Password string
 	Invite   string // invitation token, when sign-up is invite-only
 	Client   Client
+	// How says how the visitor was shown the terms of use and the privacy
+	// notice (form, API), for the records made at sign-up (OnSignUp).
+	How string
 }
 
 // SignUp creates an account under the instance's sign-up policy. The first
@@ -232,9 +237,17 @@ func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (User, error) {
 	}
 	s.record(ctx, audit.Event{Type: audit.UserSignup, ActorID: u.ID, SubjectID: u.ID, IP: req.Client.IP, UserAgent: req.Client.UserAgent,
 		Details: map[string]string{"policy": string(policy), "roles": rolesString(u.Roles)}})
+	if f := s.signedUp; f != nil {
+		// Only for an account really created: never for the decoy above.
+		f(ctx, u, req.How)
+	}
 	s.mailAfterSignup(ctx, u)
 	return u, nil
 }
+
+// OnSignUp has f called after each account SignUp creates (package
+// privacy records what the person agreed to). Set before serving.
+func (s *Service) OnSignUp(f func(ctx context.Context, u User, how string)) { s.signedUp = f }
 
 func rolesString(rs []access.Role) string {
 	parts := make([]string, len(rs))

@@ -437,12 +437,15 @@ func (s *Service) Withdraw(ctx context.Context, p *access.Principal, id string) 
 	return nil
 }
 
-// Consents lists p's consents, newest first.
+// Consents lists the consents p gave in calls for entries (their terms,
+// originals releases), newest first. The whole ledger, sign-up records
+// included, is package privacy's.
 func (s *Service) Consents(ctx context.Context, p *access.Principal) ([]Consent, error) {
 	cs, err := s.store.ConsentsOfUser(ctx, p.UserID)
 	if err != nil {
 		return nil, err
 	}
+	cs = slices.DeleteFunc(cs, func(c Consent) bool { return c.Kind != ConsentCallTerms && c.Kind != ConsentOriginalsRelease })
 	slices.SortStableFunc(cs, func(a, b Consent) int { return b.At.Compare(a.At) })
 	return cs, nil
 }
@@ -488,7 +491,7 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *access.Principal, id s
 }
 
 // ConsentView is one of p's consents with the call and organization it
-// was given to, for its receipt.
+// was given to (zero for the instance's own records), for its receipt.
 type ConsentView struct {
 	Consent
 	Call Call
@@ -506,6 +509,10 @@ func (s *Service) Consent(ctx context.Context, p *access.Principal, id string) (
 	}
 	if c.UserID != p.UserID {
 		return ConsentView{}, ErrNotFound
+	}
+	if c.CallID == "" {
+		// A record of the instance's own (package privacy: sign-up).
+		return ConsentView{Consent: c}, nil
 	}
 	call, err := s.store.CallByID(ctx, c.CallID)
 	if err != nil {

@@ -84,18 +84,8 @@ func (in Instance) controller() ReceiptController {
 	return c
 }
 
-// rightWords are the purposes each right a call's terms can grant
-// stands for.
-var rightWords = map[string]string{
-	calls.RightJudging:     "Judging of your entry by the organization's jury, in the rounds it runs",
-	calls.RightExhibition:  "Exhibition of your images by the organization, as its terms describe",
-	calls.RightPublication: "Publication of your images on the call's results page and by the organization, as its terms describe",
-	calls.RightPromotion:   "Promotion of the call and the organization with your images, as its terms describe",
-}
-
-// CallReceipt is the receipt of a consent given in a call for entries:
-// to its terms (an entry), or to the release of an original.
-func CallReceipt(in Instance, c calls.Consent, principal string, call calls.Call, org calls.Org) Receipt {
+// newReceipt fills the fields every receipt of c has.
+func newReceipt(in Instance, c calls.Consent, principal string) Receipt {
 	r := Receipt{
 		Version:          ReceiptVersion,
 		Jurisdiction:     in.Jurisdiction,
@@ -108,7 +98,6 @@ func CallReceipt(in Instance, c calls.Consent, principal string, call calls.Call
 		SPICat:           []string{},
 		TermsVersion:     c.TermsVersion,
 		TermsSHA256:      c.TermsSHA256,
-		TermsURL:         fmt.Sprintf("%s/calls/%s/terms/%d", in.PublicURL, c.CallID, c.TermsVersion),
 	}
 	if r.Jurisdiction == "" {
 		r.Jurisdiction = "EU"
@@ -116,6 +105,23 @@ func CallReceipt(in Instance, c calls.Consent, principal string, call calls.Call
 	if !c.WithdrawnAt.IsZero() {
 		r.WithdrawnAt = c.WithdrawnAt.UTC().Unix()
 	}
+	return r
+}
+
+// rightWords are the purposes each right a call's terms can grant
+// stands for.
+var rightWords = map[string]string{
+	calls.RightJudging:     "Judging of your entry by the organization's jury, in the rounds it runs",
+	calls.RightExhibition:  "Exhibition of your images by the organization, as its terms describe",
+	calls.RightPublication: "Publication of your images on the call's results page and by the organization, as its terms describe",
+	calls.RightPromotion:   "Promotion of the call and the organization with your images, as its terms describe",
+}
+
+// CallReceipt is the receipt of a consent given in a call for entries:
+// to its terms (an entry), or to the release of an original.
+func CallReceipt(in Instance, c calls.Consent, principal string, call calls.Call, org calls.Org) Receipt {
+	r := newReceipt(in, c, principal)
+	r.TermsURL = fmt.Sprintf("%s/calls/%s/terms/%d", in.PublicURL, c.CallID, c.TermsVersion)
 	orgCtl := ReceiptController{Name: org.Name, Contact: "through the call's page", URL: in.PublicURL + "/calls/" + call.ID}
 	r.PIIControllers = []ReceiptController{orgCtl, in.controller()}
 	images := []string{"Images of your entry (the photographs' pixels; no file names, no embedded metadata)"}
@@ -154,5 +160,32 @@ func CallReceipt(in Instance, c calls.Consent, principal string, call calls.Call
 		}
 		r.Services = []ReceiptService{{Service: "Entry to the call “" + call.Title + "” by " + org.Name, Purposes: ps}}
 	}
+	return r
+}
+
+// InstanceReceipt is the receipt of a record made at sign-up: the terms
+// of use, or the privacy notice shown.
+func InstanceReceipt(in Instance, c calls.Consent, principal string) Receipt {
+	r := newReceipt(in, c, principal)
+	r.PIIControllers = []ReceiptController{in.controller()}
+	r.TermsURL = in.PublicURL + "/terms"
+	if c.Kind == ConsentPrivacyNotice {
+		r.TermsURL = in.PublicURL + "/privacy"
+	}
+	purpose := ReceiptPurpose{
+		Purpose:         "Providing your account and storing, showing and sharing your images as you choose",
+		PurposeCategory: []string{"2 - Contracted Service"},
+		ConsentType:     "EXPLICIT",
+		PIICategory:     []string{"2 - Contact (e-mail address)", "Name", "Images and their metadata", "Sign-in records (addresses, devices)"},
+		PrimaryPurpose:  true,
+		Termination:     "When you erase your account",
+	}
+	service := "Terms of use of " + in.Name
+	if c.Kind == ConsentPrivacyNotice {
+		service = "Privacy notice of " + in.Name + " (shown at sign-up)"
+		purpose.Purpose = "You were informed of the processing the privacy notice describes: purposes, legal bases, recipients, retention"
+		purpose.ConsentType = "IMPLICIT"
+	}
+	r.Services = []ReceiptService{{Service: service, Purposes: []ReceiptPurpose{purpose}}}
 	return r
 }

@@ -201,13 +201,17 @@ func (s *Store) AccessLog(ctx context.Context, assetID string, limit int) ([]lib
 	if err != nil {
 		return nil, s.errorf("sqlstore: access log: %w", err)
 	}
-	return collect(s, rows, func(sc interface{ Scan(...any) error }) (library.AccessEvent, error) {
-		var e library.AccessEvent
-		var at int64
-		err := sc.Scan(&e.ID, &e.AssetID, &e.OwnerID, &at, &e.ActorID, &e.ActorLabel, &e.Via, &e.Action)
-		e.At = fromMicros(at)
-		return e, err
-	})
+	return collect(s, rows, scanAccessEvent)
+}
+
+// scanAccessEvent reads an access_events row (id, asset_id, owner_id, at,
+// actor_id, actor_label, via, action).
+func scanAccessEvent(sc interface{ Scan(...any) error }) (library.AccessEvent, error) {
+	var e library.AccessEvent
+	var at int64
+	err := sc.Scan(&e.ID, &e.AssetID, &e.OwnerID, &at, &e.ActorID, &e.ActorLabel, &e.Via, &e.Action)
+	e.At = fromMicros(at)
+	return e, err
 }
 
 // AccessLogByOwner implements library.Store: views of ownerID's assets by
@@ -218,13 +222,7 @@ func (s *Store) AccessLogByOwner(ctx context.Context, ownerID string, limit int)
 	if err != nil {
 		return nil, s.errorf("sqlstore: access log: %w", err)
 	}
-	return collect(s, rows, func(sc interface{ Scan(...any) error }) (library.AccessEvent, error) {
-		var e library.AccessEvent
-		var at int64
-		err := sc.Scan(&e.ID, &e.AssetID, &e.OwnerID, &at, &e.ActorID, &e.ActorLabel, &e.Via, &e.Action)
-		e.At = fromMicros(at)
-		return e, err
-	})
+	return collect(s, rows, scanAccessEvent)
 }
 
 // LibrarySettings implements library.Store; owners without a row get the

@@ -35,7 +35,10 @@ func (p *Pages) showConsentReceipt(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	rc := privacy.CallReceipt(p.opts.Instance, c.Consent, u.Email, c.Call, c.Org)
+	rc := privacy.InstanceReceipt(p.opts.Instance, c.Consent, u.Email)
+	if c.CallID != "" {
+		rc = privacy.CallReceipt(p.opts.Instance, c.Consent, u.Email, c.Call, c.Org)
+	}
 	d := receiptData{Receipt: rc, At: c.At.UTC().Format("Monday 2 January 2006, 15:04:05 UTC"), CallID: c.CallID,
 		CallTitle: c.Call.Title, JSONURL: "/api/v1/me/consents/" + c.ID + "/receipt"}
 	if !c.WithdrawnAt.IsZero() {

@@ -116,6 +116,9 @@ var eventLabels = map[audit.Type]string{
 	audit.PasswordResetCompleted: "Password reset with an e-mailed link",
 	audit.RateLimited:            "Too many requests from one place: refused for a while",
 	audit.EmailVerified:          "E-mail address confirmed",
+	audit.EmailChangeRequested:   "E-mail address change requested",
+	audit.EmailChanged:           "E-mail address changed",
+	audit.EmailChangeRefused:     "E-mail address change refused: the address belongs to another account",
 
 	audit.MFAEnrollStarted:         "Two-step sign-in set-up started",
 	audit.MFAEnabled:               "Two-step sign-in turned on",
@@ -183,6 +186,8 @@ var orgChanges = map[string]string{
 var consentKinds = map[string]string{
 	"call_terms":        "The terms of a call, for an entry",
 	"originals_release": "The release of an original file to an organizer",
+	"terms_of_use":      "The terms of use of this instance, at sign-up",
+	"privacy_notice":    "The privacy notice, shown at sign-up",
 }
 
 // uploadRefusals say why an upload was refused (api.refusalReason).
@@ -223,6 +228,8 @@ func eventDetail(e audit.Event) string {
 		if e.Details["scope"] == "others" {
 			return endedInWords(e.Details["sessions_ended"], "")
 		}
+	case audit.EmailChangeRequested, audit.EmailChanged:
+		return e.Details["from"] + " → " + e.Details["to"]
 	case audit.ProfileChanged:
 		if e.Details["field"] == "name" {
 			return "Name"

@@ -127,6 +127,9 @@ func (p *Pages) renderEntries(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	for _, c := range cs {
+		if c.CallID == "" {
+			continue // the instance's own records: the privacy center lists them
+		}
 		title, ok := callTitles[c.CallID]
 		if !ok {
 			if g, err := p.opts.Calls.CallFor(ctx, pr, c.CallID); err == nil {

@@ -93,8 +93,8 @@ func (p *Pages) privacyCenterData(r *http.Request) (privacyCenterData, error) {
 	for _, e := range evs {
 		d.Views = append(d.Views, viewRow{At: e.At.UTC().Format(time.DateTime + " UTC"), Who: e.ActorLabel, Via: e.Via, Action: e.Action, AssetID: e.AssetID})
 	}
-	if p.opts.Calls != nil {
-		cs, err := p.opts.Calls.Consents(ctx, pr)
+	if p.opts.Ledger != nil && p.opts.Calls != nil {
+		cs, err := p.opts.Ledger.Consents(ctx, pr.UserID)
 		if err != nil {
 			return d, err
 		}

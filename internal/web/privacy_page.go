@@ -46,8 +46,8 @@ type privacyRight struct {
 var privacyRights = []privacyRight{
 	{Name: "Access (Art. 15)", Where: "Ask for a copy of everything about you — your originals and every record, with who saw your images — in your privacy center; see your library, sessions, tokens and security activity any time.",
 		Href: "/account/privacy", Link: "Your privacy"},
-	{Name: "Rectification (Art. 16)", Where: "Change your name on your account page.",
-		Href: "/account", Link: "Your account", Coming: "changing your e-mail address is coming; for anything else, write to the controller below"},
+	{Name: "Rectification (Art. 16)", Where: "Change your name and your e-mail address (confirmed by a link sent to the new one) on your account page; for anything else, write to the controller below.",
+		Href: "/account", Link: "Your account"},
 	{Name: "Erasure (Art. 17)", Where: "Erase your account in your privacy center: your key is destroyed, so every copy of your images becomes unreadable, then everything is deleted after the grace period, which you can cancel. Single images leave through the trash.",
 		Href: "/account/privacy", Link: "Your privacy"},
 	{Name: "Restriction (Art. 18)", Where: "Ask the operator.", Coming: "a switch that freezes the processing of your account is coming"},

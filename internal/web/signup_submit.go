@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"safelight/internal/auth"
+	"safelight/internal/privacy"
 )
 
 // submitSignup creates an account. Whatever happened to the address (new,
@@ -39,7 +40,7 @@ func (p *Pages) submitSignup(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	_, err = p.opts.Auth.SignUp(r.Context(), auth.SignUpRequest{Email: d.Email, Name: d.Name, Password: password,
-		Invite: d.Invite, Client: client(r)})
+		Invite: d.Invite, Client: client(r), How: privacy.SignupForm})
 	var pe *auth.PasswordPolicyError
 	switch {
 	case err == nil:

@@ -60,6 +60,8 @@ type Options struct {
 	Calls *calls.Service
 	// Instance names the operator in consent receipts.
 	Instance privacy.Instance
+	// Ledger lists every consent record of an account (privacy center).
+	Ledger *privacy.Ledger
 	// Exports and Erasure run the privacy center's export and erasure.
 	Exports *privacy.Exports
 	Erasure *privacy.Eraser
@@ -172,6 +174,8 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Page("POST /reset-password", access.Public, p.submitResetPassword)
 	rt.Page("GET /verify-email", access.Public, p.showVerifyEmail)
 	rt.Page("POST /verify-email", access.Public, p.submitVerifyEmail)
+	rt.Page("GET /confirm-email-change", access.Public, p.showConfirmEmailChange)
+	rt.Page("POST /confirm-email-change", access.Public, p.submitConfirmEmailChange)
 	rt.Page("GET /admin/outbox", access.Admin, p.showOutbox)
 	p.registerAdminUsers(rt)
 	p.registerStaff(rt) // staff.go: the staff console
@@ -189,11 +193,14 @@ func (p *Pages) Register(rt *httpx.Router) {
 	p.registerCallPages(rt)     // calls_public.go
 	p.registerReceipts(rt)      // consent_receipt.go
 	p.registerPrivacyCenter(rt) // privacy_center.go
+	p.registerTerms(rt)         // terms_page.go
 	p.registerOrgPages(rt)      // orgs_pages.go
 	p.registerPrivacyPage(rt)
 
 	rt.Page("GET /account", access.Authenticated, p.showAccount)
 	rt.Page("POST /account/name", access.Authenticated, p.updateAccountName)
+	rt.Page("GET /account/email", access.AccountSecurity, p.showAccountEmail)
+	rt.Page("POST /account/email", access.AccountSecurity, p.submitAccountEmail)
 	rt.Page("POST /account/password", access.Authenticated, p.updateAccountPassword)
 	rt.Page("POST /account/library-settings", access.Authenticated, p.updateAccountLibrarySettings)
 	rt.Page("POST /account/sessions/revoke-others", access.Authenticated, p.revokeOtherAccountSessions)

@@ -51,11 +51,12 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"TrashedAndProcessing", testTrashedAndProcessing},
 		{"AccessLog", testAccessLog},
 		{"LibrarySettings", testLibrarySettings},
-		{"Mail", testMail},
+		{"Mail", testMail}, {"ChangeEmail", testChangeEmail}, // email_change.go
 		{"Projects", testProjects}, {"ProjectAssets", testProjectAssets}, {"ProjectAssetsConcurrently", testProjectAssetsConcurrently}, {"Members", testMembers}, {"ReviewLinks", testReviewLinks}, {"Review", testReview}, {"SharingCascades", testSharingCascades}, {"Notifications", testNotifications}, // sharing.go
 		{"ErasureSchedule", testErasureSchedule}, {"EraseAccount", testEraseAccount}, // erasure.go
 		{"Orgs", testOrgs}, {"Calls", testCalls}, {"Entries", testEntries}, {"DraftsToRemind", testDraftsToRemind}, {"Consents", testConsents}, {"Rounds", testRounds}, {"OriginalsRequests", testOriginalsRequests}, {"CallsCascades", testCallsCascades}, // calls.go
-		{"Exports", testExports}, // exports.go
+		{"Exports", testExports},     // exports.go
+		{"Retention", testRetention}, // retention.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

@@ -119,14 +119,16 @@ CREATE TABLE entry_images (
 );
 CREATE INDEX entry_images_asset ON entry_images(asset_id);
 
--- The consent ledger: append-only, withdrawal sets withdrawn_at. call_id,
+-- The consent ledger: append-only, withdrawal sets withdrawn_at. Kinds:
+-- a call's terms and originals releases (package calls), and the terms of
+-- use and privacy notice recorded at sign-up (package privacy). call_id,
 -- entry_id and asset_id have no foreign keys on purpose: the record of a
 -- consent outlives a deleted draft (or call), as proof of what was
 -- agreed; it goes only with the account that gave it.
 CREATE TABLE consents (
     id            TEXT PRIMARY KEY,
     user_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    kind          TEXT NOT NULL CHECK (kind IN ('call_terms', 'originals_release')),
+    kind          TEXT NOT NULL CHECK (kind IN ('call_terms', 'originals_release', 'terms_of_use', 'privacy_notice')),
     call_id       TEXT NOT NULL,
     entry_id      TEXT NOT NULL,
     asset_id      TEXT NOT NULL,

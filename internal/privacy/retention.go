@@ -1,0 +1,157 @@
+package privacy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"safelight/internal/audit"
+	"safelight/internal/mail"
+)
+
+// Storage limitation (GDPR Art. 5(1)(e)): the periodic task
+// "enforce_retention" deletes, class by class, what has outlived its
+// period, and records each run that deleted anything as one audit event
+// (audit.RetentionPurged) with the count per class. Classes another
+// package already sweeps (the trash, sessions, link unlocks, exports)
+// are delegated to that package's sweep rather than written twice.
+// The audit log itself is never deleted: its events are hash-chained,
+// and removing one would break the chain that proves none was altered.
+
+// Retention periods of the classes this file deletes itself.
+const (
+	// EmailTokenRetention is how long an e-mailed token (reset,
+	// verification) or an invitation is kept after it expired: a day,
+	// so that a late click still finds "expired" rather than "unknown".
+	EmailTokenRetention = 24 * time.Hour
+	// DraftRetention is how long the drafts of a call are kept after its
+	// deadline; they can no longer be submitted.
+	DraftRetention = 30 * 24 * time.Hour
+	// CounterRetention is how long throttle and rate-limit counters are
+	// kept after their window started: longer than the longest window.
+	CounterRetention = 25 * time.Hour
+)
+
+// Retention classes: the keys of a run's counts.
+const (
+	ClassTrash       = "trash"
+	ClassSessions    = "sessions"
+	ClassUnlocks     = "link_unlocks"
+	ClassExports     = "export_files"
+	ClassEmailTokens = "email_tokens"
+	ClassInvites     = "invites"
+	ClassDrafts      = "entry_drafts"
+	ClassOutbox      = "mail_outbox"
+	ClassCounters    = "rate_limit_counters"
+)
+
+// RetentionStore deletes the classes the retention task owns.
+type RetentionStore interface {
+	DeleteEmailTokensExpiredBefore(ctx context.Context, t time.Time) (int, error)
+	DeleteInvitesExpiredBefore(ctx context.Context, t time.Time) (int, error)
+	DeleteDraftsOfCallsClosedBefore(ctx context.Context, t time.Time) (int, error)
+	DeleteOutboxBefore(ctx context.Context, t time.Time) (int, error)
+	DeleteCountersBefore(ctx context.Context, t time.Time) (int, error)
+}
+
+// RetentionSweeps are the other packages' own sweeps, run by the task.
+// A nil one is skipped. Sweeps that do not count return -1.
+type RetentionSweeps struct {
+	Trash    func(ctx context.Context) error        // library.Service.PurgeTrash (--trash-retention)
+	Sessions func(ctx context.Context) (int, error) // auth.Service.SweepSessions
+	Unlocks  func(ctx context.Context) (int, error) // sharing.Service.SweepUnlocks
+	Exports  func(ctx context.Context) error        // Exports.Sweep
+}
+
+// Retention is the retention task.
+type Retention struct {
+	store  RetentionStore
+	sweeps RetentionSweeps
+	audit  *audit.Recorder
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// NewRetention returns the task; rec may be nil (then runs are logged
+// only).
+func NewRetention(store RetentionStore, sweeps RetentionSweeps, rec *audit.Recorder, log *slog.Logger) *Retention {
+	return &Retention{store: store, sweeps: sweeps, audit: rec, log: log.With("component", "privacy_retention"), now: time.Now}
+}
+
+// SetClock replaces the clock (tests).
+func (r *Retention) SetClock(now func() time.Time) { r.now = now }
+
+// Run does one pass over every class (the jobs.Task's Run).
+func (r *Retention) Run(ctx context.Context) error {
+	_, err := r.Enforce(ctx)
+	return err
+}
+
+// Enforce does one pass and returns what it deleted, class by class (-1
+// for a delegated sweep that does not count). A failing class does not
+// stop the others; their errors are joined.
+func (r *Retention) Enforce(ctx context.Context) (map[string]int, error) {
+	now := r.now().UTC()
+	counts := map[string]int{}
+	var errs []error
+	count := func(class string, n int, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("privacy: retention of %s: %w", class, err))
+			return
+		}
+		counts[class] = n
+	}
+	done := func(class string, err error) { count(class, -1, err) }
+
+	if r.sweeps.Trash != nil {
+		done(ClassTrash, r.sweeps.Trash(ctx))
+	}
+	if r.sweeps.Sessions != nil {
+		n, err := r.sweeps.Sessions(ctx)
+		count(ClassSessions, n, err)
+	}
+	if r.sweeps.Unlocks != nil {
+		n, err := r.sweeps.Unlocks(ctx)
+		count(ClassUnlocks, n, err)
+	}
+	if r.sweeps.Exports != nil {
+		done(ClassExports, r.sweeps.Exports(ctx))
+	}
+	n, err := r.store.DeleteEmailTokensExpiredBefore(ctx, now.Add(-EmailTokenRetention))
+	count(ClassEmailTokens, n, err)
+	n, err = r.store.DeleteInvitesExpiredBefore(ctx, now.Add(-EmailTokenRetention))
+	count(ClassInvites, n, err)
+	n, err = r.store.DeleteDraftsOfCallsClosedBefore(ctx, now.Add(-DraftRetention))
+	count(ClassDrafts, n, err)
+	n, err = r.store.DeleteOutboxBefore(ctx, now.Add(-mail.OutboxRetention))
+	count(ClassOutbox, n, err)
+	n, err = r.store.DeleteCountersBefore(ctx, now.Add(-CounterRetention))
+	count(ClassCounters, n, err)
+
+	r.record(ctx, counts)
+	return counts, errors.Join(errs...)
+}
+
+// record writes one audit event for a run that deleted something: an
+// hourly event for runs that found nothing would only bury the others.
+func (r *Retention) record(ctx context.Context, counts map[string]int) {
+	details := map[string]string{}
+	for class, n := range counts {
+		if n > 0 {
+			details[class] = strconv.Itoa(n)
+		}
+	}
+	if len(details) == 0 {
+		return
+	}
+	r.log.InfoContext(ctx, "retention: expired data deleted", "counts", details)
+	if r.audit == nil {
+		return
+	}
+	if err := r.audit.Record(ctx, audit.Event{Type: audit.RetentionPurged, Details: details}); err != nil {
+		r.log.ErrorContext(ctx, "retention run not recorded", "err", err)
+	}
+}
