@@ -50,6 +50,9 @@ type Server struct {
 	Instance privacy.Instance
 	// Ledger lists every consent record of an account.
 	Ledger *privacy.Ledger
+	// Notifications gives the consent to the optional e-mails
+	// (privacy_notifications.go); nil leaves its routes answering 404.
+	Notifications *privacy.Notifications
 	// Processing is the instance's records of processing, served at
 	// GET /api/v1/privacy/processing (privacy_processing.go).
 	Processing *privacy.Registry
@@ -127,7 +130,9 @@ func (s *Server) Register(rt *httpx.Router) {
 	s.registerCalls(rt)
 	s.registerPrivacyProcessing(rt)
 	s.registerReceipts(rt)
+	s.registerNotifications(rt)
 	s.registerErasure(rt)
+	s.registerRestriction(rt)
 	s.registerPrivacyExport(rt)
 
 	// Unknown API paths answer JSON, not the HTML 404 page.

@@ -124,6 +124,8 @@ func libraryError(err error) error {
 		return &httpx.Error{Status: status, Message: re.Error(), Cause: err}
 	case errors.Is(err, library.ErrEmpty), errors.Is(err, library.ErrNoFile), errors.Is(err, library.ErrBadCursor):
 		return httpx.BadRequest(err)
+	case errors.Is(err, library.ErrRestricted):
+		return &httpx.Error{Status: http.StatusConflict, Message: err.Error(), Cause: err}
 	case errors.Is(err, library.ErrNotFound), errors.Is(err, library.ErrNotReady):
 		return httpx.NotFound()
 	}

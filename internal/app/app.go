@@ -76,6 +76,10 @@ type App struct {
 	// Retention deletes what has outlived its storage period (Art.
 	// 5(1)(e)), also sweeping sessions, unlocks and counters.
 	Retention *privacy.Retention
+	// Notifications is the consent to the optional e-mails ("review
+	// done", "deadline reminder"): sharing and calls send them only
+	// while it is live.
+	Notifications *privacy.Notifications
 }
 
 // New opens the root key, the metadata store (migrating it) and the blob
@@ -136,6 +140,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	jobOpts := jobs.DefaultOptions()
 	jobOpts.Workers = cfg.JobWorkers
 	jobOpts.PollInterval = 200 * time.Millisecond
+	jobOpts.PausedRetry = time.Minute // a lifted restriction resumes derivatives within a minute
 	jobOpts.Observe = a.Metrics.ObserveJob
 	if err := a.openQueue(ctx, jobOpts); err != nil {
 		return nil, err
@@ -166,6 +171,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	// TOTP secrets are sealed to their owner like private asset fields.
 	a.Auth.UseMFA(a.store, a.Sealer, mfaIssuer(cfg.PublicURL))
 	a.Auth.UseStaff(a.store) // support, dpo, security (auth/staff.go)
+	// Restriction of processing (Art. 18): uploads refused, derivatives wait.
+	a.Library.SetRestrictionCheck(a.Auth.IsRestricted)
 	if cfg.StaffMFA == "optional" {
 		log.Warn("INSECURE: --staff-mfa=optional: admins and staff can sign in without a second factor; use this only to evaluate Safelight on your own machine, never for real accounts")
 	}
@@ -188,6 +195,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.Sharing.SetMail(a.mailer, cfg.PublicURL)
 	a.Calls = calls.NewService(a.store, a.Library, a.Sealer, a.Auth, a.Audit, calls.DefaultConfig(), log)
 	a.Calls.SetMail(a.mailer, cfg.PublicURL)
+	a.Notifications = privacy.NewNotifications(a.store, log)
+	a.Sharing.SetOptionalMailConsent(a.optionalMailAllowed)
+	a.Calls.SetOptionalMailConsent(a.optionalMailAllowed)
+	a.Calls.HandleWithdrawal(privacy.ConsentEmailNotifications, a.Notifications.WithdrawRecord)
 	if err := a.queue.AddTask(jobs.Task{Name: "call_reminders", Every: time.Hour, Run: a.Calls.SendReminders}); err != nil {
 		return nil, err
 	}
@@ -205,6 +216,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 	a.Retention = privacy.NewRetention(a.store, privacy.RetentionSweeps{
 		Trash: a.Library.PurgeTrash, Sessions: a.Auth.SweepSessions, Unlocks: a.Sharing.SweepUnlocks, Exports: a.Exports.Sweep,
+		EndedLinks: a.Sharing.DeleteLinksEndedBefore, Eraser: a.Erasure,
 	}, a.Audit, log)
 	if err := a.queue.AddTask(jobs.Task{Name: "enforce_retention", Every: time.Hour, Run: a.Retention.Run}); err != nil {
 		return nil, err
@@ -225,6 +237,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	apiServer.Exports = a.Exports
 	apiServer.Instance = privacyInstance(cfg)
 	apiServer.Ledger = a.Ledger
+	apiServer.Notifications = a.Notifications
 	apiServer.Watermark = watermarkPreview
 	processing := processingRegistry(cfg) // processing_registry.go
 	apiServer.Processing = &processing
@@ -232,7 +245,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		apiServer.Uploads = a.Metrics
 	}
 	apiServer.Register(a.router)
-	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls, Instance: privacyInstance(cfg), Ledger: a.Ledger, Exports: a.Exports, Erasure: a.Erasure, Processing: &processing})
+	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls, Instance: privacyInstance(cfg), Ledger: a.Ledger, Exports: a.Exports, Erasure: a.Erasure, Processing: &processing, Notifications: a.Notifications})
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +378,30 @@ func (a *App) ready(ctx context.Context) error {
 // StartJobs starts the background workers (derivatives, trash purge,
 // reconciliation). Commands that only touch accounts do not call it.
 func (a *App) StartJobs(ctx context.Context) error {
-	return a.queue.Start(context.WithoutCancel(ctx), a.Library)
+	return a.queue.Start(context.WithoutCancel(ctx), jobHandlers{a.Library})
+}
+
+// optionalMailAllowed reports whether an optional e-mail may go to
+// userID: while their consent to it is live, and not while they restrict
+// the processing of their data (Art. 18).
+func (a *App) optionalMailAllowed(ctx context.Context, userID string) (bool, error) {
+	if restricted, err := a.Auth.IsRestricted(ctx, userID); err != nil || restricted {
+		return false, err
+	}
+	return a.Notifications.Allowed(ctx, userID)
+}
+
+// jobHandlers are the library's job handlers, with the derivatives of an
+// account whose holder restricted processing paused (jobs.ErrPaused)
+// rather than failed: they are made once the restriction is lifted.
+type jobHandlers struct{ *library.Service }
+
+func (h jobHandlers) Derive(ctx context.Context, assetID string) error {
+	err := h.Service.Derive(ctx, assetID)
+	if errors.Is(err, library.ErrRestricted) {
+		return fmt.Errorf("%w: %w", jobs.ErrPaused, err)
+	}
+	return err
 }
 
 // Close stops the workers (waiting up to the shutdown timeout for jobs in

@@ -10,9 +10,12 @@ import (
 // TestCallDeadlineReminders: three days before a deadline the owner of a
 // draft gets one reminder by mail (however often the task runs), the
 // owner of a submitted entry none, and the entries list says so in the
-// app; the task is one of the queue's periodic tasks.
+// app; the task is one of the queue's periodic tasks. Both asked for
+// such e-mails (without that, none is sent: TestDeadlineReminderNeedsConsent).
 func TestCallDeadlineReminders(t *testing.T) {
 	w := newFlowWorld(t)
+	giveNotifications(t, w.erin)
+	giveNotifications(t, w.sam)
 	if names := w.a.TaskNames(); !slices.Contains(names, "call_reminders") {
 		t.Fatalf("periodic tasks = %v; want call_reminders", names)
 	}

@@ -649,13 +649,17 @@ func TestCallBadInput(t *testing.T) {
 	w.manager.must(201, "POST", "/api/v1/orgs/"+w.org+"/members", map[string]string{"email": "jim@example.com", "role": "juror"})
 	jim.must(404, "GET", r, nil)
 	jim.must(404, "PUT", r+"/entries/"+kept+"/vote", map[string]int{"score": 5})
-	// A juror who recuses no longer votes on that entry; removing Jane
-	// from the organization ends her round at once.
-	w.juror.must(200, "PUT", r+"/entries/"+kept+"/vote", map[string]int{"score": 4})
+	// A juror who recuses, without having voted, no longer votes on that
+	// entry, and her progress counts the recusal; removing Jane from the
+	// organization ends her round at once.
 	w.juror.must(204, "POST", r+"/entries/"+kept+"/recuse", nil)
 	w.juror.must(409, "PUT", r+"/entries/"+kept+"/vote", map[string]int{"score": 5})
 	if it := flowItems(t, w.juror.must(200, "GET", r+"/entries", nil))[0]; it["recused"] != true {
 		t.Errorf("item after recusal = %v; want recused", it)
+	}
+	if js, _ := w.manager.must(200, "GET", r+"/results", nil).json["jurors"].([]any); len(js) != 1 ||
+		js[0].(map[string]any)["recused"] != float64(1) || js[0].(map[string]any)["voted"] != float64(0) {
+		t.Errorf("progress of a juror who only recused = %v; want 1 recused, 0 voted", js)
 	}
 	w.owner.must(204, "DELETE", "/api/v1/orgs/"+w.org+"/members/"+w.jurorMember, nil)
 	w.juror.must(404, "GET", r+"/entries", nil)

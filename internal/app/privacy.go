@@ -36,5 +36,9 @@ func (a *App) recordSignups(cfg config.Config, log *slog.Logger) {
 		if err := a.Ledger.RecordSignup(ctx, u.ID, how); err != nil {
 			log.ErrorContext(ctx, "sign-up records not written", "user_id", u.ID, "err", err)
 		}
+		// The optional e-mails, only when the visitor ticked the box.
+		if err := a.Notifications.RecordSignup(ctx, u.ID); err != nil {
+			log.ErrorContext(ctx, "e-mail notifications consent not written", "user_id", u.ID, "err", err)
+		}
 	})
 }

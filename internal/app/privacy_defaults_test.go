@@ -11,6 +11,7 @@ import (
 
 	"safelight/internal/access"
 	"safelight/internal/media"
+	"safelight/internal/privacy"
 )
 
 // Privacy by default (GDPR Art. 25): what a fresh instance does before
@@ -199,5 +200,35 @@ func TestPrivacyDefaultsSignup(t *testing.T) {
 	c.must(201, "POST", "/api/v1/auth/signup", map[string]string{"email": "ann@example.com", "password": password, "name": "Ann"})
 	if r := c.do("POST", "/api/v1/auth/signup", map[string]string{"email": "bea@example.com", "password": password, "name": "Bea"}); r.status != http.StatusForbidden {
 		t.Errorf("second sign-up without invitation = %d %s; want 403", r.status, r.body)
+	}
+}
+
+// TestPrivacyDefaultsNoOptionalEmails: no account gets the optional
+// e-mails ("review done", "deadline reminder") unless its holder asks:
+// the sign-up form's box is unticked, and a sign-up by the API or by the
+// form without ticking it records no e-mail notifications consent.
+func TestPrivacyDefaultsNoOptionalEmails(t *testing.T) {
+	a, srv := newServer(t, "--signup", "open")
+	page := string(newClient(t, srv).must(200, "GET", "/signup", nil).body)
+	i := strings.Index(page, `id="signup-notifications"`)
+	if i < 0 {
+		t.Fatal("the sign-up form offers no e-mail notifications box: the control of this test is void")
+	}
+	if tag := page[i : i+strings.IndexByte(page[i:], '>')]; strings.Contains(tag, "checked") {
+		t.Errorf("the sign-up form's e-mail notifications box is ticked by default: %s", tag)
+	}
+	ann := signUpAndLogin(t, srv, "ann@example.com")
+	newClient(t, srv).must(303, "POST", "/signup", form("name", "Bea Brown", "email", "bea@example.com", "password", password,
+		"notifications_sha256", privacy.NotificationsTextSHA256()))
+	bea := newClient(t, srv)
+	bea.must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "bea@example.com", "password": password})
+	for who, c := range map[string]*client{"API sign-up": ann, "form sign-up, box unticked": bea} {
+		if got := notificationConsents(t, c); len(got) != 0 {
+			t.Errorf("%s: e-mail notifications consents = %v; want none", who, got)
+		}
+		id := str(c.must(200, "GET", "/api/v1/me", nil).json, "id")
+		if ok, err := a.Notifications.Allowed(t.Context(), id); err != nil || ok {
+			t.Errorf("%s: optional e-mails allowed = %v, %v; want false", who, ok, err)
+		}
 	}
 }

@@ -88,6 +88,9 @@ var publicRoutes = map[string]bool{
 	"GET /api/v1/privacy/processing": true,
 	"GET /privacy":                   true,
 	"GET /terms":                     true,
+
+	// The text of the optional e-mails consent, public like /terms.
+	"GET /api/v1/privacy/optional-consents": true,
 }
 
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)

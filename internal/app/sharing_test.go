@@ -498,6 +498,7 @@ func TestSharingNeedsAVerifiedAddress(t *testing.T) {
 		t.Errorf("verified account's shared projects = %v; want the project as reviewer", shared)
 	}
 
+	giveNotifications(t, owner) // "done" is an optional e-mail (TestReviewDoneMailNeedsConsent)
 	lea.must(204, "POST", "/api/v1/projects/"+project+"/done", nil)
 	if ms := outboxTo(t, a, "ann@example.com", "Review finished: Wedding: Lea & Tom"); len(ms) != 1 || !strings.Contains(ms[0].Text, "lea@example.com finished reviewing") {
 		t.Errorf("done mails to ann = %v", ms)

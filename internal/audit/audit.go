@@ -111,6 +111,13 @@ const (
 	ErasureCompleted Type = "account.erasure_completed"
 )
 
+// Restriction of processing (GDPR Art. 18) by the account's holder:
+// switched on, and lifted (details: since, when it was switched on).
+const (
+	AccountRestricted Type = "account.restricted"
+	RestrictionLifted Type = "account.restriction_lifted"
+)
+
 // RetentionPurged: the retention task (package privacy) deleted data
 // whose storage period was over (details: the count per class).
 const RetentionPurged Type = "retention.purged"

@@ -41,6 +41,9 @@ type User struct {
 	// DisabledAt is when an instance admin disabled the account; zero
 	// while it is active. A disabled account cannot sign in (admin.go).
 	DisabledAt time.Time
+	// RestrictedAt is when the account's holder restricted the processing
+	// of its data (GDPR Art. 18, restriction.go); zero while not.
+	RestrictedAt time.Time
 }
 
 // Session is a signed-in browser. Only the hash of its token is stored.
@@ -145,4 +148,5 @@ type Store interface {
 	ClearLoginFailures(ctx context.Context, key string) error
 
 	AccountAdminStore // disabling accounts, ending their sessions (admin.go)
+	RestrictionStore  // restriction of processing (restriction.go)
 }

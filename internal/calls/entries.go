@@ -487,7 +487,24 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *access.Principal, id s
 			Details: map[string]string{"consent_id": c.ID, "kind": c.Kind, "call_id": c.CallID}})
 		return nil
 	}
+	if withdraw := s.withdrawers[c.Kind]; withdraw != nil {
+		return withdraw(ctx, c)
+	}
 	return ErrNotFound
+}
+
+// HandleWithdrawal has withdraw close the records of kind, which another
+// package keeps in the same ledger (package privacy: the consent to
+// optional e-mails), when their holder withdraws one with
+// WithdrawConsent — the ledger's one withdraw action. withdraw gets only
+// the caller's own record, not yet withdrawn. Kinds without a handler
+// (the terms of use: the contract ends with erasure) cannot be
+// withdrawn. Set before serving.
+func (s *Service) HandleWithdrawal(kind string, withdraw func(ctx context.Context, c Consent) error) {
+	if s.withdrawers == nil {
+		s.withdrawers = map[string]func(ctx context.Context, c Consent) error{}
+	}
+	s.withdrawers[kind] = withdraw
 }
 
 // ConsentView is one of p's consents with the call and organization it

@@ -32,6 +32,15 @@ func (s *Service) FlushMail(ctx context.Context) error {
 	return s.mail.Flush(ctx)
 }
 
+// SetOptionalMailConsent has allowed decide, before each one, whether an
+// optional e-mail — a "deadline reminder" — may be sent to an account:
+// only while its holder's consent to them is live (package privacy).
+// Without it none is sent; the entries page shows the reminder either
+// way. Set before serving.
+func (s *Service) SetOptionalMailConsent(allowed mail.Consent) {
+	s.optionalMail = allowed
+}
+
 func (s *Service) send(ctx context.Context, what string, msg mail.Message) {
 	if s.mail != nil {
 		s.mail.Send(ctx, what, msg)
@@ -107,8 +116,10 @@ func (s *Service) mailOriginalsRequest(ctx context.Context, g CallGrant, e Entry
 
 // SendReminders mails the photographers of drafts in open calls whose
 // deadline is within Config.ReminderBefore, once per draft (a
-// conditional update decides which replica sends it). It is the periodic
-// task "call-reminders".
+// conditional update decides which replica sends it), if they asked for
+// such e-mails (SetOptionalMailConsent). A draft whose photographer did
+// not is left unmarked: should they ask before the deadline, the next
+// run reminds them. It is the periodic task "call_reminders".
 func (s *Service) SendReminders(ctx context.Context) error {
 	now := s.now().UTC()
 	drafts, err := s.store.DraftsToRemind(ctx, now, now.Add(s.cfg.ReminderBefore))
@@ -116,6 +127,9 @@ func (s *Service) SendReminders(ctx context.Context) error {
 		return fmt.Errorf("calls: reminders: %w", err)
 	}
 	for _, e := range drafts {
+		if !s.optionalMail.Allows(ctx, s.log, e.UserID) {
+			continue
+		}
 		first, err := s.store.MarkReminded(ctx, e.ID, now)
 		if err != nil {
 			return fmt.Errorf("calls: reminders: %w", err)

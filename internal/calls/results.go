@@ -50,6 +50,9 @@ func (s *Service) callEntry(ctx context.Context, g CallGrant, entryID string) (E
 	if e.CallID != g.Call.ID || e.State != EntrySubmitted {
 		return Entry{}, ErrNotFound
 	}
+	if err := s.checkEntrant(ctx, e); err != nil {
+		return Entry{}, err
+	}
 	return e, nil
 }
 
@@ -86,6 +89,11 @@ func (s *Service) EntrySummaries(ctx context.Context, g CallGrant) ([]EntrySumma
 	terms := map[int]Terms{}
 	out := make([]EntrySummary, 0, len(es))
 	for _, e := range es {
+		if err := s.checkEntrant(ctx, e); errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
 		imgs, err := s.store.EntryImages(ctx, e.ID)
 		if err != nil {
 			return nil, err
@@ -206,6 +214,11 @@ func (s *Service) PublicResults(ctx context.Context, g CallGrant) ([]Winner, err
 	for _, e := range es {
 		if e.Award == AwardNone {
 			continue
+		}
+		if err := s.checkEntrant(ctx, e); errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
 		}
 		w := Winner{EntryID: e.ID, Award: e.Award, Title: e.Title, Category: e.Category, Name: s.sharedName(ctx, e)}
 		if ok, err := s.publishable(ctx, e); err != nil {

@@ -265,7 +265,11 @@ func (s *Service) JuryItems(ctx context.Context, g RoundGrant) ([]JuryItem, erro
 				return nil, err
 			}
 			if err == nil && en.State == EntrySubmitted {
-				e = &en
+				if err := s.checkEntrant(ctx, en); err == nil {
+					e = &en
+				} else if !errors.Is(err, ErrNotFound) {
+					return nil, err
+				}
 			}
 			entries[k.EntryID] = e
 		}
@@ -356,6 +360,9 @@ func (s *Service) juryAsset(ctx context.Context, g RoundGrant, entryID, imageID 
 	if e.State != EntrySubmitted {
 		return Entry{}, EntryImage{}, ErrNotFound
 	}
+	if err := s.checkEntrant(ctx, e); err != nil {
+		return Entry{}, EntryImage{}, err
+	}
 	imgs, err := s.store.EntryImages(ctx, e.ID)
 	if err != nil {
 		return Entry{}, EntryImage{}, err
@@ -438,6 +445,9 @@ func (s *Service) Vote(ctx context.Context, g RoundGrant, entryID, imageID strin
 	if e.State != EntrySubmitted {
 		return Vote{}, ErrNotFound
 	}
+	if err := s.checkEntrant(ctx, e); err != nil {
+		return Vote{}, err
+	}
 	if !g.Round.Mode.ValidScore(score) {
 		return Vote{}, ErrInvalidScore
 	}
@@ -468,6 +478,13 @@ func (s *Service) Recuse(ctx context.Context, g RoundGrant, entryID string) erro
 	}
 	if !slices.ContainsFunc(cands, func(k Candidate) bool { return k.EntryID == entryID }) {
 		return ErrNotFound
+	}
+	e, err := s.store.EntryByID(ctx, entryID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkEntrant(ctx, e); err != nil {
+		return err
 	}
 	return s.store.PutRecusal(ctx, Recusal{CallID: g.Call.ID, EntryID: entryID, UserID: g.User.ID, At: s.now().UTC()})
 }
@@ -535,6 +552,11 @@ func (s *Service) RoundResults(ctx context.Context, g RoundGrant) (Results, erro
 		if err != nil || e.State != EntrySubmitted {
 			continue
 		}
+		if err := s.checkEntrant(ctx, e); errors.Is(err, ErrNotFound) {
+			continue // frozen by its photographer: not shown, not counted
+		} else if err != nil {
+			return Results{}, err
+		}
 		live++
 		sc := Score{EntryID: k.EntryID, ImageID: k.ImageID, Position: k.Position, Number: e.Number, Title: e.Title, Shortlisted: k.Shortlisted}
 		for _, r := range recusals {
@@ -574,9 +596,18 @@ func (s *Service) RoundResults(ctx context.Context, g RoundGrant) (Results, erro
 		}
 		return a.Position - b.Position
 	})
+	// A juror who only recused has no vote: look up recusers too.
+	acted := make([]string, 0, len(votes)+len(recusals))
+	for _, v := range votes {
+		acted = append(acted, v.JurorID)
+	}
+	for _, r := range recusals {
+		acted = append(acted, r.UserID)
+	}
+	byEmail := s.accountsByEmail(ctx, acted)
 	for _, j := range jurors {
 		p := JurorProgress{Email: j.Email, Total: live}
-		if uid := s.userIDOf(ctx, votes, j.Email); uid != "" {
+		if uid := byEmail[strings.ToLower(j.Email)]; uid != "" {
 			for _, v := range votes {
 				if v.JurorID == uid && !recused(uid, v.EntryID) {
 					p.Voted++
@@ -593,19 +624,21 @@ func (s *Service) RoundResults(ctx context.Context, g RoundGrant) (Results, erro
 	return res, nil
 }
 
-// userIDOf finds which voter holds address email.
-func (s *Service) userIDOf(ctx context.Context, votes []Vote, email string) string {
+// accountsByEmail maps the address of each account in ids to its id,
+// looking every account up once.
+func (s *Service) accountsByEmail(ctx context.Context, ids []string) map[string]string {
+	out := map[string]string{}
 	seen := map[string]bool{}
-	for _, v := range votes {
-		if seen[v.JurorID] {
+	for _, id := range ids {
+		if seen[id] {
 			continue
 		}
-		seen[v.JurorID] = true
-		if u, err := s.accounts.User(ctx, v.JurorID); err == nil && strings.EqualFold(u.Email, email) {
-			return u.ID
+		seen[id] = true
+		if u, err := s.accounts.User(ctx, id); err == nil {
+			out[strings.ToLower(u.Email)] = u.ID
 		}
 	}
-	return ""
+	return out
 }
 
 // CloseRound ends voting in a round.
@@ -714,4 +747,28 @@ func (s *Service) MyRounds(ctx context.Context, p *access.Principal) ([]RoundGra
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// InvitedToJudge reports whether p may open at least one jury round; it
+// stops at the first, since every signed-in page asks (the nav's Jury
+// link).
+func (s *Service) InvitedToJudge(ctx context.Context, p *access.Principal) (bool, error) {
+	u, err := s.verifiedUser(ctx, p.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	rs, err := s.store.RoundsOfJuror(ctx, u.Email)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range rs {
+		if _, err := s.RoundFor(ctx, p, r.ID); err == nil {
+			return true, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return false, err
+		}
+	}
+	return false, nil
 }

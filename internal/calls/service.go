@@ -18,6 +18,7 @@ import (
 	"safelight/internal/auth"
 	"safelight/internal/keys"
 	"safelight/internal/library"
+	"safelight/internal/mail"
 )
 
 // Config holds the rules of calls on an instance.
@@ -51,6 +52,12 @@ type Service struct {
 	log      *slog.Logger
 	clock    atomic.Pointer[func() time.Time] // time.Now unless SetClock; read through now
 	mail     *mailer                          // nil until SetMail
+	// optionalMail decides whether an optional e-mail may go to an
+	// account; nil sends none (SetOptionalMailConsent, mail.go).
+	optionalMail mail.Consent
+	// withdrawers withdraw the ledger's records of other packages, by
+	// kind (HandleWithdrawal, entries.go).
+	withdrawers map[string]func(ctx context.Context, c Consent) error
 }
 
 // NewService returns a Service.

@@ -113,6 +113,10 @@ type Options struct {
 	// that much later than JobTimeout + RescueAfter.
 	RescueAfter time.Duration
 
+	// PausedRetry is how long a job whose handler answered ErrPaused
+	// waits before it is tried again. Zero means ten minutes.
+	PausedRetry time.Duration
+
 	// Observe, if not nil, is called after every job attempt this process
 	// runs, with the job's kind ("task:" and the name for a registered
 	// Task), how long the attempt took and its result:
@@ -140,8 +144,13 @@ func (o Options) validate() error {
 	if o.RescueAfter < 0 {
 		return fmt.Errorf("jobs: RescueAfter %v is negative", o.RescueAfter)
 	}
+	if o.PausedRetry < 0 { // river.JobSnooze panics on a negative duration
+		return fmt.Errorf("jobs: PausedRetry %v is negative", o.PausedRetry)
+	}
 	return nil
 }
+
+func (o Options) pausedRetry() time.Duration { return cmp.Or(o.PausedRetry, 10*time.Minute) }
 
 // rescueStuckAfter is river's RescueStuckJobsAfter, which counts from the
 // start of the attempt rather than from its timeout.
@@ -231,7 +240,7 @@ func (q *Queue) Start(ctx context.Context, h Handlers) error {
 	tasks := q.tasks.start()
 	tasks.addWorker(workers)
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[DeriveArgs]) error {
-		return permanent(h.Derive(ctx, j.Args.AssetID))
+		return q.outcome(h.Derive(ctx, j.Args.AssetID))
 	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[PurgeTrashArgs]) error {
 		return h.PurgeTrash(ctx)
@@ -280,11 +289,26 @@ func (q *Queue) Start(ctx context.Context, h Handlers) error {
 // ErrPermanent marks a handler error that retrying cannot fix.
 var ErrPermanent = errors.New("jobs: permanent failure")
 
+// ErrPaused marks a handler error that says "not now": the job is tried
+// again after Options.PausedRetry without using up an attempt, for as
+// long as it takes — e.g. the derivatives of an account whose holder
+// restricted processing, until they lift it.
+var ErrPaused = errors.New("jobs: paused")
+
 func permanent(err error) error {
 	if errors.Is(err, ErrPermanent) {
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// outcome turns a derive handler's error into river's answer. (Periodic
+// tasks are not paused: they run again at their next time anyway.)
+func (q *Queue) outcome(err error) error {
+	if errors.Is(err, ErrPaused) {
+		return river.JobSnooze(q.opts.pausedRetry())
+	}
+	return permanent(err)
 }
 
 // observer is river middleware around every job attempt that reports it

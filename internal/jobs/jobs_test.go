@@ -24,6 +24,7 @@ type recorder struct {
 	mu         sync.Mutex
 	derived    map[string]int
 	fail       map[string]bool
+	pauses     map[string]int // answers ErrPaused this many times first
 	panics     map[string]bool
 	delay      map[string]time.Duration
 	block      map[string]chan struct{}
@@ -38,6 +39,7 @@ func newRecorder() *recorder {
 	return &recorder{
 		derived: map[string]int{},
 		fail:    map[string]bool{},
+		pauses:  map[string]int{},
 		panics:  map[string]bool{},
 		delay:   map[string]time.Duration{},
 		block:   map[string]chan struct{}{},
@@ -51,6 +53,10 @@ func (r *recorder) Derive(ctx context.Context, id string) error {
 	r.derived[id]++
 	permanent, failing := r.fail[id]
 	panics, delay, block := r.panics[id], r.delay[id], r.block[id]
+	paused := r.pauses[id] > 0
+	if paused {
+		r.pauses[id]--
+	}
 	r.mu.Unlock()
 	defer func() { r.done <- id }()
 	if block != nil {
@@ -60,6 +66,9 @@ func (r *recorder) Derive(ctx context.Context, id string) error {
 	time.Sleep(delay)
 	if panics {
 		panic("derive " + id)
+	}
+	if paused {
+		return fmt.Errorf("owner restricted: %w", jobs.ErrPaused)
 	}
 	if failing {
 		if permanent {
@@ -282,6 +291,41 @@ func TestDeriveJobsRun(t *testing.T) {
 	})
 }
 
+// TestPausedDerive: a job whose handler answers ErrPaused waits and asks
+// again, more often than its maximum of attempts, without failing, and
+// runs once the pause is over.
+func TestPausedDerive(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e engine) {
+		r := newRecorder()
+		r.pauses["frozen"] = 7 // DeriveArgs allow 5 attempts
+		opts := testOptions()
+		opts.PausedRetry = 100 * time.Millisecond
+		q, _ := e.open(t, opts)
+		start(t, q, r)
+		if err := q.EnqueueDerive(t.Context(), "frozen"); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 30*time.Second, "the paused job to run to its end", func() bool {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			return r.derived["frozen"] == 8
+		})
+		time.Sleep(300 * time.Millisecond)
+		d, err := q.Depth(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d["discarded"]+d["cancelled"]+d["retryable"] != 0 {
+			t.Errorf("jobs by state after the pauses = %v; want none failed", d)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.derived["frozen"] != 8 {
+			t.Errorf("paused job ran %d times; want 8 (7 pauses, then once)", r.derived["frozen"])
+		}
+	})
+}
+
 func TestPeriodicJobsRunOnStart(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e engine) {
 		r := newRecorder()
@@ -322,6 +366,7 @@ func TestNegativeOptionsRefused(t *testing.T) {
 	}{
 		{"JobTimeout", func(o *jobs.Options) { o.JobTimeout = -time.Second }},
 		{"RescueAfter", func(o *jobs.Options) { o.RescueAfter = -time.Second }},
+		{"PausedRetry", func(o *jobs.Options) { o.PausedRetry = -time.Second }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := sqlstore.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "m.db"), discardLog())

@@ -221,6 +221,9 @@ func (s *Service) Derive(ctx context.Context, id string) error {
 	if a.Status != StatusProcessing {
 		return nil
 	}
+	if err := s.checkRestricted(ctx, a.OwnerID); err != nil {
+		return fmt.Errorf("library: derive %s: %w", id, err) // the job waits (app: jobs.ErrPaused)
+	}
 	reserve := s.deriveReservation(a)
 	if err := s.memory.Acquire(ctx, reserve); err != nil {
 		return err

@@ -28,6 +28,10 @@ var (
 	ErrNoFile    = errors.New(`send the image in the multipart field "file"`)
 	ErrNotReady  = errors.New("not ready")
 	ErrDuplicate = errors.New("this image is already in your library")
+	// ErrRestricted refuses new processing of the data of an account
+	// whose holder restricted it (GDPR Art. 18): uploads, and the
+	// derivative job, which waits until the restriction is lifted.
+	ErrRestricted = errors.New("processing of your account's data is restricted: lift the restriction in the privacy center to upload")
 )
 
 // TooLargeError says an upload is over the size limit.
@@ -184,7 +188,8 @@ type Store interface {
 	// or back (at zero). ErrNotFound if it is not the owner's or already
 	// there.
 	SetAssetTrashed(ctx context.Context, ownerID, id string, at time.Time) error
-	// TrashedBefore lists assets (any owner) trashed before t, or all of
+	// TrashedBefore lists assets (any owner but those restricted, see
+	// ErrRestricted: their data is only stored) trashed before t, or all of
 	// one owner's trash when ownerID is set.
 	TrashedBefore(ctx context.Context, ownerID string, t time.Time, limit int) ([]Asset, error)
 	// ProcessingBefore lists ids of assets processing since before t.

@@ -54,6 +54,31 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	memory *semaphore.Weighted
+	// restricted reports whether an owner restricted processing (nil:
+	// nobody can); see SetRestrictionCheck.
+	restricted func(ctx context.Context, ownerID string) (bool, error)
+}
+
+// SetRestrictionCheck tells the service whose processing is restricted
+// (auth.Service.IsRestricted); call before serving.
+func (s *Service) SetRestrictionCheck(f func(ctx context.Context, ownerID string) (bool, error)) {
+	s.restricted = f
+}
+
+// checkRestricted returns ErrRestricted when ownerID restricted the
+// processing of their data.
+func (s *Service) checkRestricted(ctx context.Context, ownerID string) error {
+	if s.restricted == nil {
+		return nil
+	}
+	r, err := s.restricted(ctx, ownerID)
+	if err != nil {
+		return fmt.Errorf("library: restriction: %w", err)
+	}
+	if r {
+		return ErrRestricted
+	}
+	return nil
 }
 
 // New returns a Service.
@@ -90,6 +115,9 @@ type Upload struct {
 // existing asset is returned with duplicate set (and taken out of the
 // trash if it was there).
 func (s *Service) Ingest(ctx context.Context, p *access.Principal, up Upload) (a Asset, duplicate bool, err error) {
+	if err := s.checkRestricted(ctx, p.UserID); err != nil {
+		return Asset{}, false, err
+	}
 	reserve := s.cfg.MaxUploadBytes
 	if up.SizeHint > 0 && up.SizeHint < reserve {
 		reserve = up.SizeHint

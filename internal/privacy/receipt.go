@@ -163,9 +163,13 @@ func CallReceipt(in Instance, c calls.Consent, principal string, call calls.Call
 	return r
 }
 
-// InstanceReceipt is the receipt of a record made at sign-up: the terms
-// of use, or the privacy notice shown.
+// InstanceReceipt is the receipt of a record of the instance's own: the
+// terms of use, or the privacy notice shown, at sign-up; or the consent
+// to the optional e-mails (NotificationsReceipt).
 func InstanceReceipt(in Instance, c calls.Consent, principal string) Receipt {
+	if c.Kind == ConsentEmailNotifications {
+		return NotificationsReceipt(in, c, principal)
+	}
 	r := newReceipt(in, c, principal)
 	r.PIIControllers = []ReceiptController{in.controller()}
 	r.TermsURL = in.PublicURL + "/terms"

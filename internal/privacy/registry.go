@@ -168,11 +168,14 @@ const (
 	PurposeSharing   = "sharing"
 	PurposeCalls     = "calls"
 	PurposeOriginals = "originals"
-	PurposeReminders = "reminders"
 	PurposeSecurity  = "security"
 	PurposeMail      = "mail"
 	PurposeBackups   = "backups"
 	PurposeRights    = "rights"
+
+	// PurposeNotifications: the optional e-mails, under their consent
+	// (notifications.go).
+	PurposeNotifications = "notifications"
 )
 
 // Outbound integrations: every connection Safelight opens to another
@@ -195,12 +198,12 @@ var MailKinds = map[string]string{
 	"e-mail change link":       PurposeAccount,
 	"e-mail change notice":     PurposeAccount,
 	"project invitation":       PurposeSharing,
-	"review done":              PurposeSharing,
+	"review done":              PurposeNotifications, // optional: only under consent (OptionalMail)
 	"organization invitation":  PurposeCalls,
 	"jury invitation":          PurposeCalls,
 	"terms changed":            PurposeCalls,
 	"originals request":        PurposeOriginals,
-	"deadline reminder":        PurposeReminders,
+	"deadline reminder":        PurposeNotifications, // optional: only under consent (OptionalMail)
 }
 
 // BuildRegistry returns the records of processing of an instance configured
@@ -402,6 +405,7 @@ func purposes(s RegistrySettings) []Purpose {
 				keep("an address-verification link", auth.VerifyTokenTTL, "valid {d}"),
 				keep("an invitation to sign up", s.InviteTTL, "valid {d}"),
 				keep("an expired e-mailed link or invitation", EmailTokenRetention, "deleted {d} after it expired"),
+				keep("an account whose address was never verified and that was never used", UnverifiedAccountRetention, "erased {d} after sign-up; the address can sign up again"),
 			},
 			Measures: []string{measurePasswords, measureMFA, measureTLS, "session and token secrets stored only as hashes", "second-factor secrets encrypted with the owner's key"},
 		},
@@ -436,7 +440,8 @@ func purposes(s RegistrySettings) []Purpose {
 				keep("a review link", s.LinkTTL, "expires after {d} unless the owner chooses otherwise"),
 				keep("the longest a review link may last", s.MaxLinkTTL, "{d}"),
 				keep("a link opened with its password", s.UnlockTTL, "stays open {d}"),
-				whileExists("members, marks, comments, guests", "as long as the project exists"),
+				whileExists("members, marks, comments; a link's guests (but see ended links below)", "as long as the project exists"),
+				keep("an ended review link and its guests' names and addresses", EndedLinkRetention, "deleted {d} after the link expired or was revoked; what the guests wrote stays in the project as \"guest (link ended)\""),
 			},
 			Measures: []string{"link tokens and passwords stored only as hashes; optional password and watermark", measureLeast, measureSealed},
 		},
@@ -472,15 +477,21 @@ func purposes(s RegistrySettings) []Purpose {
 			Measures:   []string{measureSealed, "each download of a released original is in the owner's access log"},
 		},
 		{
-			ID: PurposeReminders, Name: "Deadline reminders",
-			Description: fmt.Sprint("One e-mail to an entrant whose entry is still a draft, ", days(s.ReminderBefore), " before the call's deadline."),
-			Basis:       basis("f", "legitimate interest of the entrant and the organizer that a started entry is not lost to the deadline"),
-			Categories:  []DataCategory{CatAccount, CatCallEntries, CatMail},
-			Subjects:    []DataSubject{SubjPhotographers},
-			Recipients:  []string{"the entrant only"},
-			Tasks:       []string{"call_reminders"},
-			Retention:   []StoragePeriod{whileExists("the record that a reminder was sent", "as long as the entry exists")},
-			Measures:    []string{"sent once per entry, however often the task runs"},
+			ID: PurposeNotifications, Name: "Optional e-mail notifications",
+			Description: fmt.Sprint("E-mails that are a convenience, sent only to account holders who asked for them: to a project's owner when a reviewer finishes, ",
+				"and to an entrant whose entry is still a draft, ", days(s.ReminderBefore), " before the call's deadline. The app shows both without them."),
+			Basis: LawfulBasis{Letter: "a", Article: "Art. 6(1)(a) GDPR",
+				Words:    "consent, off until given (an unticked box at sign-up, the privacy center, or the API) and recorded with the SHA-256 of the text shown",
+				Withdraw: "withdraw it in the privacy center (or POST /api/v1/me/consents/{id}/withdraw); no such e-mail is sent from then on"},
+			Categories: []DataCategory{CatAccount, CatConsents, CatSharing, CatCallEntries, CatMail},
+			Subjects:   []DataSubject{SubjPhotographers, SubjReviewers},
+			Recipients: []string{"the account holder who gave the consent; a reviewer's name is in the mail to the project's owner"},
+			Tasks:      []string{"call_reminders"},
+			Retention: []StoragePeriod{
+				whileExists("the consent, and its withdrawal", "as long as the account exists, as proof of what was agreed"),
+				whileExists("the record that a reminder was sent", "as long as the entry exists"),
+			},
+			Measures: []string{"checked before each e-mail is queued: a withdrawal stops the next one", "a reminder is sent once per entry, however often the task runs"},
 		},
 		{
 			ID: PurposeSecurity, Name: "Security and abuse prevention",

@@ -318,7 +318,7 @@ func TestRegistryRecords(t *testing.T) {
 		}
 	}
 	for _, want := range []string{privacy.PurposeAccount, privacy.PurposeLibrary, privacy.PurposeSharing, privacy.PurposeCalls,
-		privacy.PurposeOriginals, privacy.PurposeReminders, privacy.PurposeSecurity, privacy.PurposeMail, privacy.PurposeBackups, privacy.PurposeRights} {
+		privacy.PurposeOriginals, privacy.PurposeNotifications, privacy.PurposeSecurity, privacy.PurposeMail, privacy.PurposeBackups, privacy.PurposeRights} {
 		if !ids[want] {
 			t.Errorf("no purpose %q", want)
 		}

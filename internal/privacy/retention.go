@@ -33,6 +33,15 @@ const (
 	// CounterRetention is how long throttle and rate-limit counters are
 	// kept after their window started: longer than the longest window.
 	CounterRetention = 25 * time.Hour
+	// EndedLinkRetention is how long a review link that expired or was
+	// revoked is kept, with the names and addresses of its guests, before
+	// both are deleted (what the guests wrote stays, as "guest (link
+	// ended)"): time for the owner to see who reviewed and follow up.
+	EndedLinkRetention = 30 * 24 * time.Hour
+	// UnverifiedAccountRetention is how long an account whose address was
+	// never verified, and that was never used, is kept after sign-up
+	// before it is erased (retention_accounts.go).
+	UnverifiedAccountRetention = 30 * 24 * time.Hour
 )
 
 // Retention classes: the keys of a run's counts.
@@ -46,6 +55,12 @@ const (
 	ClassDrafts      = "entry_drafts"
 	ClassOutbox      = "mail_outbox"
 	ClassCounters    = "rate_limit_counters"
+	// ClassEndedLinks and ClassLinkGuests count the ended review links
+	// deleted and the guests deleted with them.
+	ClassEndedLinks = "ended_review_links"
+	ClassLinkGuests = "link_guests"
+	// ClassUnverifiedAccounts counts the unused unverified accounts erased.
+	ClassUnverifiedAccounts = "unverified_accounts"
 )
 
 // RetentionStore deletes the classes the retention task owns.
@@ -55,6 +70,9 @@ type RetentionStore interface {
 	DeleteDraftsOfCallsClosedBefore(ctx context.Context, t time.Time) (int, error)
 	DeleteOutboxBefore(ctx context.Context, t time.Time) (int, error)
 	DeleteCountersBefore(ctx context.Context, t time.Time) (int, error)
+	// UnverifiedUnusedAccounts lists the accounts created before t, never
+	// verified and never used (retention_accounts.go).
+	UnverifiedUnusedAccounts(ctx context.Context, t time.Time) ([]string, error)
 }
 
 // RetentionSweeps are the other packages' own sweeps, run by the task.
@@ -64,6 +82,12 @@ type RetentionSweeps struct {
 	Sessions func(ctx context.Context) (int, error) // auth.Service.SweepSessions
 	Unlocks  func(ctx context.Context) (int, error) // sharing.Service.SweepUnlocks
 	Exports  func(ctx context.Context) error        // Exports.Sweep
+	// EndedLinks is sharing.Service.DeleteLinksEndedBefore: it deletes
+	// the links that ended before the cutoff, with their guests.
+	EndedLinks func(ctx context.Context, endedBefore time.Time) (links, guests int, err error)
+	// Eraser erases the unused unverified accounts, through the erasure
+	// path of a requested erasure (retention_accounts.go).
+	Eraser *Eraser
 }
 
 // Retention is the retention task.
@@ -130,6 +154,21 @@ func (r *Retention) Enforce(ctx context.Context) (map[string]int, error) {
 	count(ClassOutbox, n, err)
 	n, err = r.store.DeleteCountersBefore(ctx, now.Add(-CounterRetention))
 	count(ClassCounters, n, err)
+	if r.sweeps.EndedLinks != nil {
+		links, guests, err := r.sweeps.EndedLinks(ctx, now.Add(-EndedLinkRetention))
+		count(ClassEndedLinks, links, err)
+		if err == nil {
+			counts[ClassLinkGuests] = guests
+		}
+	}
+	if r.sweeps.Eraser != nil {
+		// Each erasure is its own: those done count even when one failed.
+		n, err := r.eraseUnverifiedUnused(ctx, now.Add(-UnverifiedAccountRetention))
+		counts[ClassUnverifiedAccounts] = n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("privacy: retention of %s: %w", ClassUnverifiedAccounts, err))
+		}
+	}
 
 	r.record(ctx, counts)
 	return counts, errors.Join(errs...)

@@ -154,7 +154,8 @@ func (s *Service) SetLinkPassword(ctx context.Context, g Grant, linkID, password
 }
 
 // liveLink returns the usable link with token; revoked, expired and
-// unknown tokens are all ErrNotFound.
+// unknown tokens, and links of an owner who restricted processing, are
+// all ErrNotFound.
 func (s *Service) liveLink(ctx context.Context, token string) (Link, error) {
 	token = strings.TrimSpace(token)
 	if !strings.HasPrefix(token, linkPrefix) || len(token) > 100 {
@@ -166,6 +167,13 @@ func (s *Service) liveLink(ctx context.Context, token string) (Link, error) {
 	}
 	if !l.RevokedAt.IsZero() || !s.now().Before(l.ExpiresAt) {
 		return Link{}, ErrNotFound
+	}
+	pr, err := s.store.ProjectByID(ctx, l.ProjectID)
+	if err != nil {
+		return Link{}, err
+	}
+	if err := s.checkNotRestricted(ctx, pr.OwnerID); err != nil {
+		return Link{}, err // not even the password prompt
 	}
 	return l, nil
 }

@@ -30,6 +30,15 @@ func (s *Service) FlushMail(ctx context.Context) error {
 	return s.mail.Flush(ctx)
 }
 
+// SetOptionalMailConsent has allowed decide, before each one, whether an
+// optional e-mail — "review done" — may be sent to an account: only
+// while its holder's consent to them is live (package privacy). Without
+// it none is sent; the in-app notification goes either way. Set before
+// serving.
+func (s *Service) SetOptionalMailConsent(allowed mail.Consent) {
+	s.optionalMail = allowed
+}
+
 func (s *Service) send(ctx context.Context, what string, msg mail.Message) {
 	if s.mail != nil {
 		s.mail.Send(ctx, what, msg)
@@ -52,9 +61,11 @@ func (s *Service) mailInvite(ctx context.Context, p Project, ownerName string, m
 	s.send(ctx, "project invitation", mail.Message{To: m.Email, Subject: "A project was shared with you on Safelight", Text: text})
 }
 
-// mailDone tells the owner that a reviewer finished.
+// mailDone tells the owner that a reviewer finished, if the owner asked
+// for such e-mails (an optional one: the in-app notification is made
+// either way).
 func (s *Service) mailDone(ctx context.Context, p Project, ownerEmail, who string) {
-	if s.mail == nil || ownerEmail == "" {
+	if s.mail == nil || ownerEmail == "" || !s.optionalMail.Allows(ctx, s.log, p.OwnerID) {
 		return
 	}
 	text := fmt.Sprintf("%s finished reviewing “%s”.\n\nSee their marks and comments:\n%s/projects/%s\n", who, p.Name, s.mail.publicURL, p.ID)

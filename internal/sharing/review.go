@@ -198,8 +198,11 @@ func (s *Service) Reviewers(ctx context.Context, g Grant) ([]ReviewerInfo, error
 		ri := *seen[r]
 		switch r.Kind {
 		case "guest":
-			gu := guests[r.ID]
-			ri.Name, ri.Email, ri.Via = gu.Name, gu.Email, "link:"+gu.LinkID
+			if gu, ok := guests[r.ID]; ok {
+				ri.Name, ri.Email, ri.Via = gu.Name, gu.Email, "link:"+gu.LinkID
+			} else { // deleted with its ended link (retention.go)
+				ri.Name, ri.Via = EndedGuestName, endedGuestVia
+			}
 		case "user":
 			if r.ID == g.Project.OwnerID {
 				ri.Name, ri.Via = "you", "owner"

@@ -17,6 +17,7 @@ import (
 	"safelight/internal/audit"
 	"safelight/internal/auth"
 	"safelight/internal/library"
+	"safelight/internal/mail"
 	"safelight/internal/secret"
 )
 
@@ -57,6 +58,9 @@ type Service struct {
 	// so that a wrong guess costs the same.
 	dummyHash string
 	mail      *mailer // nil until SetMail (mail.go)
+	// optionalMail decides whether an optional e-mail may go to an
+	// account; nil sends none (SetOptionalMailConsent, mail.go).
+	optionalMail mail.Consent
 }
 
 // NewService returns a Service.
@@ -170,6 +174,9 @@ func (s *Service) ProjectFor(ctx context.Context, p *access.Principal, id string
 		return Grant{Project: pr, Owner: true, Role: RoleEditor, Download: DownloadOriginal, Via: "owner", Label: "you",
 			Reviewer: Reviewer{Kind: "user", ID: p.UserID}}, nil
 	}
+	if err := s.checkNotRestricted(ctx, pr.OwnerID); err != nil {
+		return Grant{}, err
+	}
 	email, err := s.verifiedEmail(ctx, p.UserID)
 	if err != nil || email == "" {
 		return Grant{}, ErrNotFound
@@ -180,6 +187,19 @@ func (s *Service) ProjectFor(ctx context.Context, p *access.Principal, id string
 	}
 	return Grant{Project: pr, Role: m.Role, Download: m.Download, Via: "member:" + m.ID, Label: m.Email,
 		Reviewer: Reviewer{Kind: "user", ID: p.UserID}}, nil
+}
+
+// checkNotRestricted answers ErrNotFound when the owner restricted the
+// processing of their data (GDPR Art. 18, auth.User.Restricted): every
+// grant to someone else is frozen until they lift it, and a frozen share
+// must look like no share at all.
+func (s *Service) checkNotRestricted(ctx context.Context, ownerID string) error {
+	if frozen, err := auth.HolderRestricted(ctx, s.accounts, ownerID); err != nil {
+		return err
+	} else if frozen {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // verifiedEmail returns the account's address once its owner has proved
@@ -297,8 +317,17 @@ func (s *Service) Projects(ctx context.Context, p *access.Principal) (owned, sha
 		return nil, nil, err
 	}
 	if email != "" {
-		if shared, err = s.store.ProjectsSharedWith(ctx, email); err != nil {
+		all, err := s.store.ProjectsSharedWith(ctx, email)
+		if err != nil {
 			return nil, nil, fmt.Errorf("sharing: projects: %w", err)
+		}
+		for _, pr := range all {
+			if err := s.checkNotRestricted(ctx, pr.OwnerID); errors.Is(err, ErrNotFound) {
+				continue // frozen by its owner: as if never shared
+			} else if err != nil {
+				return nil, nil, err
+			}
+			shared = append(shared, pr)
 		}
 	}
 	return owned, shared, nil

@@ -268,4 +268,8 @@ type Store interface {
 
 	// DeleteExpiredUnlocks removes unlocks past their end.
 	DeleteExpiredUnlocks(ctx context.Context, now time.Time) (int, error)
+	// DeleteLinksEndedBefore deletes links revoked or expired before t,
+	// with their unlocks and guests, and puts endedName where the owner's
+	// access log and "done" notifications named those guests (retention.go).
+	DeleteLinksEndedBefore(ctx context.Context, t time.Time, endedName string) (links, guests int, err error)
 }

@@ -158,7 +158,10 @@ func (s *Store) SetAssetTrashed(ctx context.Context, ownerID, id string, at time
 
 // TrashedBefore implements library.Store.
 func (s *Store) TrashedBefore(ctx context.Context, ownerID string, t time.Time, limit int) ([]library.Asset, error) {
-	q := `SELECT ` + assetColumns + ` FROM assets WHERE trashed_at <> 0 AND trashed_at < $1 AND ($2 = '' OR owner_id = $2) ORDER BY trashed_at LIMIT $3`
+	// The sweep of every owner (ownerID "") leaves alone the trash of
+	// accounts whose holder restricted processing: theirs is only kept.
+	q := `SELECT ` + assetColumns + ` FROM assets WHERE trashed_at <> 0 AND trashed_at < $1
+		AND ($2 = '' AND owner_id NOT IN (SELECT id FROM users WHERE restricted_at <> 0) OR owner_id = $2) ORDER BY trashed_at LIMIT $3`
 	rows, err := s.read.QueryContext(ctx, q, micros(t), ownerID, limit)
 	if err != nil {
 		return nil, s.errorf("sqlstore: trashed assets: %w", err)

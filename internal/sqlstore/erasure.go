@@ -126,7 +126,11 @@ func (s *Store) EraseAccount(ctx context.Context, userID string, at time.Time) (
 			return err
 		}
 		us := micros(at)
-		const email = `(SELECT email FROM users WHERE id = $1)`
+		// Grants to the account's address go with it only when the
+		// address was proved theirs: an unverified account (erased by
+		// retention, or by itself) must not take away what was shared
+		// with whoever really holds the address.
+		const email = `(SELECT email FROM users WHERE id = $1 AND email_verified_at <> 0)`
 		steps := []struct {
 			q    string
 			args []any

@@ -179,7 +179,7 @@ const (
 )
 
 var exportQueries = []exportQuery{
-	{"users", `SELECT id, email, name, created_at, updated_at, email_verified_at, disabled_at FROM users WHERE id = $1 AND email = $2`},
+	{"users", `SELECT id, email, name, created_at, updated_at, email_verified_at, disabled_at, restricted_at FROM users WHERE id = $1 AND email = $2`},
 	{"user_roles", `SELECT user_id, role FROM user_roles WHERE user_id = $1`},
 	{"sessions", `SELECT id, user_id, created_at, last_seen_at, expires_at, ip, user_agent FROM sessions WHERE user_id = $1 ORDER BY created_at`},
 	{"api_tokens", `SELECT id, user_id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at`},

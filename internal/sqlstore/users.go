@@ -69,13 +69,14 @@ func (s *Store) CreateUser(ctx context.Context, nu auth.NewUser) (auth.User, err
 	return u, nil
 }
 
-const userColumns = `id, email, name, password_hash, created_at, updated_at, email_verified_at, disabled_at`
+const userColumns = `id, email, name, password_hash, created_at, updated_at, email_verified_at, disabled_at, restricted_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (auth.User, error) {
 	var u auth.User
-	var created, updated, verified, disabled int64
-	err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &created, &updated, &verified, &disabled)
+	var created, updated, verified, disabled, restricted int64
+	err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &created, &updated, &verified, &disabled, &restricted)
 	u.CreatedAt, u.UpdatedAt, u.EmailVerifiedAt, u.DisabledAt = fromMicros(created), fromMicros(updated), fromMicros(verified), fromMicros(disabled)
+	u.RestrictedAt = fromMicros(restricted)
 	return u, err
 }
 
@@ -280,6 +281,19 @@ func (s *Store) DisableUser(ctx context.Context, userID string, at time.Time) (a
 func (s *Store) EnableUser(ctx context.Context, userID string, at time.Time) error {
 	return s.updateOne(ctx, "enable user", auth.ErrNotFound,
 		`UPDATE users SET disabled_at = 0, updated_at = $1 WHERE id = $2`, micros(at), userID)
+}
+
+// SetRestricted implements auth.RestrictionStore: at zero lifts the
+// restriction; restricting an account restricted already keeps its
+// first time, so "since" stays true.
+func (s *Store) SetRestricted(ctx context.Context, userID string, at, now time.Time) error {
+	if at.IsZero() {
+		return s.updateOne(ctx, "lift restriction", auth.ErrNotFound,
+			`UPDATE users SET restricted_at = 0, updated_at = $1 WHERE id = $2`, micros(now), userID)
+	}
+	return s.updateOne(ctx, "restrict account", auth.ErrNotFound,
+		`UPDATE users SET restricted_at = CASE WHEN restricted_at = 0 THEN $1 ELSE restricted_at END, updated_at = $2 WHERE id = $3`,
+		micros(at), micros(now), userID)
 }
 
 // txCount runs a statement in tx and returns how many rows it touched.

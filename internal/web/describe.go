@@ -135,6 +135,12 @@ var eventLabels = map[audit.Type]string{
 	audit.ConsentGiven:     "Consent given to use your images",
 	audit.ConsentWithdrawn: "Consent withdrawn",
 
+	// Rights exercised in the privacy center.
+	audit.AccountRestricted: "Processing of your data restricted: shares, links and juries paused",
+	audit.RestrictionLifted: "Restriction lifted: shares, links and juries work again",
+	audit.ErasureRequested:  "Erasure of your account requested",
+	audit.ErasureCancelled:  "Erasure of your account cancelled",
+
 	// What the instance admin did to the account.
 	audit.UserDisabled:          "Account disabled by an administrator",
 	audit.UserEnabled:           "Account enabled by an administrator",
@@ -188,6 +194,8 @@ var consentKinds = map[string]string{
 	"originals_release": "The release of an original file to an organizer",
 	"terms_of_use":      "The terms of use of this instance, at sign-up",
 	"privacy_notice":    "The privacy notice, shown at sign-up",
+	// Package privacy, notifications.go.
+	"email_notifications": "Optional e-mails: reviews finished, deadline reminders",
 }
 
 // uploadRefusals say why an upload was refused (api.refusalReason).

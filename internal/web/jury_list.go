@@ -77,6 +77,6 @@ func (p *Pages) invitedToJudge(r *http.Request) bool {
 	if pr == nil || p.opts.Calls == nil {
 		return false
 	}
-	gs, err := p.opts.Calls.MyRounds(r.Context(), pr)
-	return err == nil && len(gs) > 0
+	ok, err := p.opts.Calls.InvitedToJudge(r.Context(), pr)
+	return err == nil && ok
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"safelight/internal/access"
@@ -16,9 +17,12 @@ import (
 // to (with receipts), and erasure with its grace period.
 func (p *Pages) registerPrivacyCenter(rt *httpx.Router) {
 	rt.Page("GET /account/privacy", access.Authenticated, p.showPrivacyCenter)
+	p.registerNotifications(rt) // the optional e-mails (privacy_notifications.go)
 	rt.Page("POST /account/privacy/export", access.Authenticated, p.requestPrivacyExport)
 	rt.Page("POST /account/privacy/erase", access.Authenticated, p.requestErasure)
 	rt.Page("POST /account/privacy/erase/cancel", access.Authenticated, p.cancelErasure)
+	rt.Page("POST /account/privacy/restrict", access.Authenticated, p.restrictProcessing)
+	rt.Page("POST /account/privacy/restrict/lift", access.Authenticated, p.liftRestriction)
 }
 
 // whoSawLimit bounds the views listed on the page.
@@ -31,10 +35,16 @@ type privacyCenterData struct {
 	Consents     []consentLink
 	Erasure      *erasureRow
 	EraseForm    reauthFields
+	Restricted   *restrictionRow // nil while processing is not restricted
+	LiftForm     reauthFields
 	Grace        string
 	GraceNone    bool
 	PrivacyPage  string
 	SecurityPage string
+
+	// Notifications is the consent to the optional e-mails
+	// (privacy_notifications.go); nil when the instance has none.
+	Notifications *notificationsRow
 }
 
 type exportRow struct {
@@ -57,15 +67,21 @@ type consentLink struct {
 	ID, Kind, Call, At, Withdrawn string
 }
 
+type restrictionRow struct {
+	Since string
+	ISO   string
+}
+
 type erasureRow struct {
 	EraseAt string
 	ISO     string
+	Left    string // the countdown: "7 days left"
 }
 
 func (p *Pages) privacyCenterData(r *http.Request) (privacyCenterData, error) {
 	ctx := r.Context()
 	pr := principal(r)
-	d := privacyCenterData{PrivacyPage: "/privacy", SecurityPage: "/account#security"}
+	d := privacyCenterData{PrivacyPage: "/privacy", SecurityPage: "/account#activity"}
 	if p.opts.Exports != nil {
 		st, err := p.opts.Exports.Latest(ctx, pr)
 		switch {
@@ -91,23 +107,34 @@ func (p *Pages) privacyCenterData(r *http.Request) (privacyCenterData, error) {
 		return d, err
 	}
 	for _, e := range evs {
-		d.Views = append(d.Views, viewRow{At: e.At.UTC().Format(time.DateTime + " UTC"), Who: e.ActorLabel, Via: e.Via, Action: e.Action, AssetID: e.AssetID})
+		d.Views = append(d.Views, viewRow{At: e.At.UTC().Format(time.DateTime + " UTC"), Who: e.ActorLabel, Via: viaWords(e.Via), Action: e.Action, AssetID: e.AssetID})
 	}
 	if p.opts.Ledger != nil && p.opts.Calls != nil {
 		cs, err := p.opts.Ledger.Consents(ctx, pr.UserID)
 		if err != nil {
 			return d, err
 		}
+		titles := map[string]string{} // call id → title, each call read once
 		for _, c := range cs {
 			cl := consentLink{ID: c.ID, Kind: consentKinds[c.Kind], At: c.At.UTC().Format(time.DateTime + " UTC")}
 			if !c.WithdrawnAt.IsZero() {
 				cl.Withdrawn = c.WithdrawnAt.UTC().Format(time.DateTime + " UTC")
 			}
-			if cv, err := p.opts.Calls.Consent(ctx, pr, c.ID); err == nil {
-				cl.Call = cv.Call.Title
+			if c.CallID != "" {
+				title, ok := titles[c.CallID]
+				if !ok {
+					if cv, err := p.opts.Calls.Consent(ctx, pr, c.ID); err == nil {
+						title = cv.Call.Title
+					}
+					titles[c.CallID] = title
+				}
+				cl.Call = title
 			}
 			d.Consents = append(d.Consents, cl)
 		}
+	}
+	if d.Notifications, err = p.notificationsSection(ctx, pr.UserID); err != nil {
+		return d, err
 	}
 	if p.opts.Erasure != nil {
 		e, scheduled, err := p.opts.Erasure.Scheduled(ctx, pr.UserID)
@@ -115,7 +142,8 @@ func (p *Pages) privacyCenterData(r *http.Request) (privacyCenterData, error) {
 			return d, err
 		}
 		if scheduled {
-			d.Erasure = &erasureRow{EraseAt: e.EraseAt.UTC().Format("Monday 2 January 2006, 15:04 UTC"), ISO: e.EraseAt.UTC().Format(time.RFC3339)}
+			d.Erasure = &erasureRow{EraseAt: e.EraseAt.UTC().Format("Monday 2 January 2006, 15:04 UTC"), ISO: e.EraseAt.UTC().Format(time.RFC3339),
+				Left: timeLeft(e.EraseAt, time.Now())}
 		}
 		g := p.opts.Erasure.Grace()
 		d.GraceNone = g == 0
@@ -126,7 +154,49 @@ func (p *Pages) privacyCenterData(r *http.Request) (privacyCenterData, error) {
 		return d, err
 	}
 	d.EraseForm = newReauthFields("erase", st, p.opts.Auth.PasskeysEnabled())
+	d.LiftForm = newReauthFields("lift", st, p.opts.Auth.PasskeysEnabled())
+	u, err := p.opts.Auth.User(ctx, pr.UserID)
+	if err != nil {
+		return d, err
+	}
+	if u.Restricted() {
+		d.Restricted = &restrictionRow{Since: u.RestrictedAt.UTC().Format("Monday 2 January 2006, 15:04 UTC"), ISO: u.RestrictedAt.UTC().Format(time.RFC3339)}
+	}
 	return d, nil
+}
+
+// viaWords says through what a view happened; an access-log entry's
+// Via is "kind:id" (library.Viewer).
+func viaWords(via string) string {
+	kind, _, _ := strings.Cut(via, ":")
+	switch kind {
+	case "member":
+		return "a project shared with them"
+	case "link":
+		return "a review link"
+	case "round":
+		return "a jury round"
+	case "call":
+		return "a call's results page"
+	case "originals":
+		return "an originals release"
+	}
+	return via
+}
+
+// timeLeft words the time until an erasure runs, rounded to the unit
+// people count it in ("7 days left", "5 hours left").
+func timeLeft(at, now time.Time) string {
+	d := at.Sub(now)
+	switch {
+	case d < time.Minute:
+		return "less than a minute left"
+	case d < time.Hour:
+		return count(int(d.Round(time.Minute)/time.Minute), "minute") + " left"
+	case d < 48*time.Hour:
+		return count(int(d.Round(time.Hour)/time.Hour), "hour") + " left"
+	}
+	return count(int(d.Round(24*time.Hour)/(24*time.Hour)), "day") + " left"
 }
 
 // graceWords says a grace period in days or hours.
@@ -160,7 +230,7 @@ func (p *Pages) renderPrivacyCenter(w http.ResponseWriter, r *http.Request, stat
 	v := p.newView(r, "privacy_center", "Your privacy", d)
 	v.Nav, v.Flash = "account", flash
 	if d.EraseForm.Passkey {
-		v.Script = "passkey.js" // confirm the erasure with a passkey
+		v.Script = "passkey.js" // confirm the erasure or the lifting with a passkey
 	}
 	return p.render(w, status, "privacy_center", v)
 }
@@ -213,11 +283,44 @@ func (p *Pages) cancelErasure(w http.ResponseWriter, r *http.Request) error {
 	return p.redirectWithFlash(w, r, "/account/privacy#erase", "privacy-erasure-cancelled")
 }
 
+// restrictProcessing switches the restriction of processing on (Art. 18).
+func (p *Pages) restrictProcessing(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if _, err := p.opts.Auth.Restrict(r.Context(), principal(r), client(r)); err != nil {
+		return err
+	}
+	return p.redirectWithFlash(w, r, "/account/privacy#restrict", "privacy-restricted")
+}
+
+// liftRestriction lifts it after the re-authentication in the form.
+func (p *Pages) liftRestriction(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if _, err := p.opts.Auth.LiftRestriction(r.Context(), principal(r), reauthFrom(r, "password"), client(r)); err != nil {
+		var f reauthFields
+		status, ok := reauthProblem(w, err, &f)
+		if !ok {
+			return err
+		}
+		return p.renderPrivacyCenter(w, r, status, func(d *privacyCenterData) {
+			d.LiftForm.PasswordError, d.LiftForm.OTPError, d.LiftForm.PasskeyError = f.PasswordError, f.OTPError, f.PasskeyError
+		})
+	}
+	return p.redirectWithFlash(w, r, "/account/privacy#restrict", "privacy-restriction-lifted")
+}
+
 func init() {
+	flashes["privacy-restricted"] = "Processing of your data is restricted. Your shares, review links and call entries are paused for everyone else until you lift it."
+	flashes["privacy-restriction-lifted"] = "The restriction is lifted. Your shares, review links and call entries work again."
 	flashes["privacy-export-requested"] = "Your export is being prepared. It appears here when it is ready; this takes a minute or more for a large library."
 	flashes["privacy-erasure-scheduled"] = "Your account is scheduled for erasure. You can cancel until the date shown."
 	flashes["privacy-erasure-cancelled"] = "The erasure is cancelled. Nothing was removed."
 	// Checked at start like every page (pageSamples in web.go).
 	pageSamples["privacy_center"] = privacyCenterData{Export: &exportRow{Download: "/x", Expires: "x", Size: "x"}, ExportError: "x",
-		Views: []viewRow{{}}, Consents: []consentLink{{Withdrawn: "x"}}, Erasure: &erasureRow{}, EraseForm: reauthFields{Code: true, Passkey: true}}
+		Views: []viewRow{{}}, Consents: []consentLink{{Withdrawn: "x"}}, Erasure: &erasureRow{}, EraseForm: reauthFields{Code: true, Passkey: true},
+		Restricted: &restrictionRow{}, LiftForm: reauthFields{Code: true, Passkey: true},
+		Notifications: &notificationsRow{Paragraphs: []string{"x"}, ConsentID: "x", Error: "x"}}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"safelight/internal/auth"
+	"safelight/internal/privacy"
 )
 
 // signupData is what the sign-up page shows.
@@ -17,6 +18,13 @@ type signupData struct {
 	NameError, EmailError, PasswordError string
 	Error                                string
 	MinPasswordLen                       int
+
+	// The optional e-mails: the box (unticked unless the visitor ticked
+	// it), the text beside it and its hash; none without Notifications.
+	Notifications      bool
+	NotificationsText  []string
+	NotificationsSHA   string
+	NotificationsError string
 }
 
 // ShowForm reports whether the visitor can fill in the form: sign-up is
@@ -30,7 +38,11 @@ func (p *Pages) newSignupData(r *http.Request, invite string) (signupData, error
 	if err != nil {
 		return signupData{}, err
 	}
-	return signupData{Policy: string(pol), Invite: invite, MinPasswordLen: auth.MinPasswordLen}, nil
+	d := signupData{Policy: string(pol), Invite: invite, MinPasswordLen: auth.MinPasswordLen}
+	if p.opts.Notifications != nil {
+		d.NotificationsText, d.NotificationsSHA = notificationsParagraphs(), privacy.NotificationsTextSHA256()
+	}
+	return d, nil
 }
 
 // showSignup shows the sign-up form, or says why there is none.

@@ -35,11 +35,22 @@ func (p *Pages) submitSignup(w http.ResponseWriter, r *http.Request) error {
 	if password == "" {
 		d.PasswordError = "Choose a password."
 	}
-	if d.NameError != "" || d.EmailError != "" || d.PasswordError != "" {
+	// The optional e-mails: only when the box was ticked beside the text
+	// the visitor read (privacy by default); a text changed since is
+	// shown again rather than recorded.
+	ctx := r.Context()
+	if d.Notifications = r.PostFormValue("email_notifications") != "" && d.NotificationsSHA != ""; d.Notifications {
+		if sha := r.PostFormValue("notifications_sha256"); sha != d.NotificationsSHA {
+			d.NotificationsError = "The text beside the box changed since the page was loaded. Read it again, then create your account."
+		} else {
+			ctx = privacy.WithNotificationsAtSignup(ctx, sha, privacy.NotificationsBySignupForm)
+		}
+	}
+	if d.NameError != "" || d.EmailError != "" || d.PasswordError != "" || d.NotificationsError != "" {
 		return again(http.StatusBadRequest)
 	}
 
-	_, err = p.opts.Auth.SignUp(r.Context(), auth.SignUpRequest{Email: d.Email, Name: d.Name, Password: password,
+	_, err = p.opts.Auth.SignUp(ctx, auth.SignUpRequest{Email: d.Email, Name: d.Name, Password: password,
 		Invite: d.Invite, Client: client(r), How: privacy.SignupForm})
 	var pe *auth.PasswordPolicyError
 	switch {

@@ -41,7 +41,8 @@ type staffData struct {
 	BreachError    string
 	Categories     []string
 	Admin          bool
-	DetectedSample string // a value for the form's placeholder
+	Settings       []staffCount // the instance's settings, for an admin
+	DetectedSample string       // a value for the form's placeholder
 }
 
 type staffAccountRow struct {
@@ -148,9 +149,43 @@ func (p *Pages) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 			d.Breaches = append(d.Breaches, row)
 		}
 	}
+	if d.Admin {
+		signup, err := p.opts.Auth.EffectiveSignupPolicy(ctx)
+		if err != nil {
+			return err
+		}
+		d.Settings = p.instanceSettings(signup)
+	}
 	v := p.newView(r, "staff", "Staff console", d)
 	v.Nav = "staff"
 	return p.render(w, status, "staff", v)
+}
+
+// instanceSettings lists the settings an admin is asked about most, as
+// the server runs with them (they are set in its configuration, so the
+// console shows them and changes none).
+func (p *Pages) instanceSettings(signup auth.SignupPolicy) []staffCount {
+	cfg := p.opts.Auth.Config()
+	staffMFA, mfa := "Required", "Optional"
+	if cfg.StaffMFA == auth.MFAOptional {
+		staffMFA = "Optional (--staff-mfa=optional): for local evaluation only"
+	}
+	if cfg.MFA == auth.MFARequired {
+		mfa = "Required for every account"
+	}
+	out := []staffCount{
+		{"Sign-up", map[auth.SignupPolicy]string{auth.SignupOpen: "Open to anyone", auth.SignupInvite: "By invitation",
+			auth.SignupClosed: "Closed"}[signup]},
+		{"Two-step sign-in for staff", staffMFA},
+		{"Two-step sign-in for others", mfa},
+		{"Sessions end after", graceWords(cfg.SessionIdle) + " unused, " + graceWords(cfg.SessionMaxAge) + " at most"},
+		{"Largest upload", humanBytes(p.opts.Library.Config().MaxUploadBytes)},
+		{"Trash kept for", graceWords(p.opts.Library.Config().TrashRetention)},
+	}
+	if p.opts.Erasure != nil {
+		out = append(out, staffCount{"Erasure grace period", graceWords(p.opts.Erasure.Grace())})
+	}
+	return out
 }
 
 // detailsText writes an event's details as "key: value" pairs, sorted.

@@ -62,6 +62,9 @@ type Options struct {
 	Instance privacy.Instance
 	// Ledger lists every consent record of an account (privacy center).
 	Ledger *privacy.Ledger
+	// Notifications gives and withdraws the consent to the optional
+	// e-mails (sign-up form, privacy center); nil hides them.
+	Notifications *privacy.Notifications
 	// Exports and Erasure run the privacy center's export and erasure.
 	Exports *privacy.Exports
 	Erasure *privacy.Eraser
@@ -86,7 +89,7 @@ type Pages struct {
 // parse, escape or fit its data fails at start, not on a visitor's request.
 var pageSamples = map[string]any{
 	"login":   loginData{},
-	"signup":  signupData{},
+	"signup":  signupData{NotificationsSHA: "x", NotificationsText: []string{"x"}, NotificationsError: "x"},
 	"library": libraryData{Tiles: []tile{{Status: "ready"}, {Status: "processing"}, {Status: "failed"}}},
 	"upload":  uploadData{},
 	"asset":   assetData{Status: "ready", Groups: []detailGroup{{Rows: []detailRow{{List: []string{""}}}}}, Access: []accessRow{{}}},
@@ -100,7 +103,7 @@ var pageSamples = map[string]any{
 	"reset_password":  resetData{Token: "x"},
 	"verify_email":    verifyData{Token: "x"},
 	"outbox":          outboxData{Items: []outboxRow{{}}},
-	"staff":           staffData{Roles: []string{"x"}, MFAOff: true, Support: true, Searched: true, Found: []staffAccountRow{{Staff: true}}, Security: true, Events: []staffEventRow{{}}, DPO: true, Requests: []staffRequestRow{{Kind: "erasure", Due: "x"}}, Breaches: []staffBreachRow{{}}, Admin: true, Categories: []string{"x"}},
+	"staff":           staffData{Roles: []string{"x"}, MFAOff: true, Support: true, Searched: true, Found: []staffAccountRow{{Staff: true}}, Security: true, Events: []staffEventRow{{}}, DPO: true, Requests: []staffRequestRow{{Kind: "erasure", Due: "x"}}, Breaches: []staffBreachRow{{}}, Admin: true, Settings: []staffCount{{}}, Categories: []string{"x"}},
 	"staff_account":   staffAccountData{Counts: []staffCount{{}}, Done: "x", Error: "x"},
 	"admin_users":     adminUsersData{Error: "x", Accounts: []adminAccountRow{{Self: true, CanEndSessions: true}, {Disabled: true}, {CanEndSessions: true}}},
 	"error":           errorData{},

@@ -81,6 +81,10 @@ func testEraseAccount(t *testing.T, s *sqlstore.Store) {
 	ctx := t.Context()
 	a := mkUser(t, s, "gone@example.com")
 	b := mkUser(t, s, "stays@example.com")
+	// a proved the address: what was shared with it goes with a.
+	if err := s.SetEmailVerified(ctx, a.ID, a.Email, t0); err != nil {
+		t.Fatal(err)
+	}
 	for _, u := range []auth.User{a, b} {
 		if err := s.InsertOwnerKey(ctx, keys.OwnerKey{OwnerID: u.ID, Version: 1, RootVersion: 1, Wrapped: []byte("w"), CreatedAt: t0}); err != nil {
 			t.Fatal(err)
@@ -198,5 +202,19 @@ func testEraseAccount(t *testing.T, s *sqlstore.Store) {
 	// Again (a crash after the transaction, or a journal replay).
 	if versions, err := s.EraseAccount(ctx, a.ID, t0.Add(2*time.Hour)); err != nil || len(versions) != 0 {
 		t.Errorf("EraseAccount(again) = %v, %v; want nothing left to do", versions, err)
+	}
+
+	// An account that never proved its address takes nothing shared with
+	// the address away from whoever holds it.
+	u := mkUser(t, s, "unproven@example.com")
+	if err := s.CreateMember(ctx, sharing.Member{ID: sqlstore.NewID(), ProjectID: bp.ID, Email: u.Email, Role: sharing.RoleViewer,
+		Download: sharing.DownloadNone, InvitedBy: b.ID, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EraseAccount(ctx, u.ID, t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := s.MembersOf(ctx, bp.ID); len(ms) != 1 || ms[0].Email != u.Email {
+		t.Errorf("MembersOf(b's project) after erasing an unverified account = %+v; want the grant to its address kept", ms)
 	}
 }

@@ -57,6 +57,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"Orgs", testOrgs}, {"Calls", testCalls}, {"Entries", testEntries}, {"DraftsToRemind", testDraftsToRemind}, {"Consents", testConsents}, {"Rounds", testRounds}, {"OriginalsRequests", testOriginalsRequests}, {"CallsCascades", testCallsCascades}, // calls.go
 		{"Exports", testExports},     // exports.go
 		{"Retention", testRetention}, // retention.go
+		{"RetentionEndedLinks", testRetentionEndedLinks}, {"RetentionUnverifiedAccounts", testRetentionUnverifiedAccounts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
