@@ -217,6 +217,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	a.Retention = privacy.NewRetention(a.store, privacy.RetentionSweeps{
 		Trash: a.Library.PurgeTrash, Sessions: a.Auth.SweepSessions, Unlocks: a.Sharing.SweepUnlocks, Exports: a.Exports.Sweep,
 		EndedLinks: a.Sharing.DeleteLinksEndedBefore, Eraser: a.Erasure,
+		AuditLog: a.store.PruneAuditChain, AuditRetention: cfg.AuditRetention,
 	}, a.Audit, log)
 	if err := a.queue.AddTask(jobs.Task{Name: "enforce_retention", Every: time.Hour, Run: a.Retention.Run}); err != nil {
 		return nil, err

@@ -67,6 +67,9 @@ func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("%w: %s", errAuditBroken, rep.Broken)
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d events, %d checkpoints\n", rep.Events, rep.Checkpoints)
+	if rep.PrunedThrough > 0 {
+		fmt.Fprintf(stdout, "events 1 to %d were pruned by retention; the signed checkpoint at %d anchors the rest\n", rep.PrunedThrough, rep.PrunedThrough)
+	}
 	switch {
 	case rep.Latest == nil && rep.Events > 0:
 		fmt.Fprintln(stdout, "no checkpoint yet: the chain is consistent, but nothing signed proves it was not rewritten (run \"safelight audit checkpoint\", or let the server make one)")

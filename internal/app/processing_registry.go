@@ -28,6 +28,8 @@ func processingRegistry(cfg config.Config) privacy.Registry {
 	}
 	grace := cfg.ErasureGrace
 	s.ErasureGrace = &grace
+	auditRetention := cfg.AuditRetention
+	s.AuditRetention = &auditRetention
 	if strings.HasPrefix(cfg.Blobs, "s3://") {
 		if c, err := s3.ParseURL(cfg.Blobs); err == nil {
 			s.S3Endpoint = c.Endpoint

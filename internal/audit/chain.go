@@ -29,6 +29,13 @@ import (
 // attacker may rewrite or drop that tail), and the checkpoints' existence
 // (deleting all of them leaves a chain that is only self-consistent);
 // Verify reports how many events no checkpoint covers yet.
+//
+// Retention (GDPR Art. 5(1)(e)) removes old events, but only a prefix
+// of the chain that ends exactly at a signed checkpoint, whose row stays:
+// the checkpoint's signed hash then stands in for the deleted events as
+// the predecessor of the first one kept. A prefix removed any other way
+// leaves the first kept event without a signed anchor, which Verify
+// reports as broken.
 
 // HashSize is the size of a chain hash.
 const HashSize = sha256.Size
@@ -318,6 +325,10 @@ type Report struct {
 	// BrokenSeq is the sequence number Broken is about (0 when it is an
 	// event outside the chain).
 	BrokenSeq int64
+	// PrunedThrough is the last event removed by retention (events
+	// 1..PrunedThrough are gone, anchored by the signed checkpoint at
+	// PrunedThrough); 0 when the chain starts at event 1.
+	PrunedThrough int64
 }
 
 // Intact reports whether Verify found nothing wrong.
@@ -328,8 +339,12 @@ var errStop = errors.New("stop")
 
 // Verify walks the whole chain from its first event, recomputes every
 // hash, checks every checkpoint's signature and that its hash is the
-// chain's at its Seq, and looks for events outside the chain. The report
-// names the first problem; the error is for what kept it from reading.
+// chain's at its Seq, and looks for events outside the chain. When the
+// first stored event is not event 1 (retention removed a prefix), the
+// signed checkpoint just before it must exist and anchors the chain; the
+// checkpoints before that are checked for their signature only. The
+// report names the first problem; the error is for what kept it from
+// reading.
 func Verify(ctx context.Context, r ChainReader, v Signer) (Report, error) {
 	var rep Report
 	cps, err := r.AuditCheckpoints(ctx)
@@ -355,7 +370,38 @@ func Verify(ctx context.Context, r ChainReader, v Signer) (Report, error) {
 	}
 	ci := 0
 	var prev []byte
+	// anchor starts the chain after a pruned prefix at the checkpoint
+	// just before first, the first stored event.
+	anchor := func(first ChainedEvent) error {
+		through := first.Seq - 1
+		for ; ci < len(cps) && cps[ci].Seq < through; ci++ {
+			if err := checkSignature(cps[ci]); err != nil {
+				return err
+			}
+		}
+		if ci == len(cps) || cps[ci].Seq != through {
+			what := "missing event between 0 and 2"
+			if through > 1 {
+				what = fmt.Sprintf("missing events between 0 and %d (%d events)", first.Seq, through)
+			}
+			return fail(1, "%s, and no signed checkpoint at %d anchors what follows; events were deleted from the start of the log", what, through)
+		}
+		c := cps[ci]
+		if err := checkSignature(c); err != nil {
+			return err
+		}
+		ci++
+		rep.Checkpoints++
+		rep.Latest = &cps[ci-1]
+		prev, rep.LastSeq, rep.PrunedThrough = c.Hash, c.Seq, c.Seq
+		return nil
+	}
 	err = r.WalkAuditChain(ctx, 0, func(e ChainedEvent) error {
+		if rep.Events == 0 && e.Seq > 1 {
+			if err := anchor(e); err != nil {
+				return err
+			}
+		}
 		want := rep.LastSeq + 1
 		switch {
 		case e.Seq > want+1:

@@ -106,6 +106,10 @@ type Config struct {
 	// ErasureGrace is how long a requested account erasure waits, and
 	// can be cancelled, before it runs; 0 runs it at once.
 	ErasureGrace time.Duration
+	// AuditRetention is how long security audit events (with their IP
+	// addresses and user agents) are kept before the retention task
+	// prunes them; 0 keeps them forever.
+	AuditRetention time.Duration
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
 	// JobWorkers is how many background jobs run at once in this process.

@@ -233,6 +233,12 @@ var options = []option{
 		field: func(c *Config) any { return &c.ErasureGrace },
 	},
 	{
+		name: "audit-retention", arg: "DURATION",
+		usage: "how long security audit events (with IP addresses and user agents) are kept before they are pruned, up to a signed checkpoint; 0 keeps them forever",
+		def:   "8760h",
+		field: func(c *Config) any { return &c.AuditRetention },
+	},
+	{
 		name: "job-workers", arg: "N",
 		usage: "background jobs (mostly preview generation) this process runs at once; about one per core",
 		def:   "2",

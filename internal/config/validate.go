@@ -55,6 +55,9 @@ func (c Config) Validate() error {
 	if c.ErasureGrace < 0 {
 		bad("erasure-grace: must not be negative")
 	}
+	if c.AuditRetention < 0 {
+		bad("audit-retention: must not be negative")
+	}
 
 	switch {
 	case c.DB == "":

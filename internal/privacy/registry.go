@@ -155,6 +155,10 @@ type RegistrySettings struct {
 	// ErasureGrace is how long a requested erasure waits, cancelable;
 	// nil means DefaultErasureGrace (zero is a valid setting: at once).
 	ErasureGrace *time.Duration
+	// AuditRetention is how long security events are kept before the
+	// retention task prunes them (--audit-retention); nil means
+	// DefaultAuditRetention, zero keeps them forever.
+	AuditRetention *time.Duration
 
 	SMTPHost      string // "" when mail does not leave the instance
 	S3Endpoint    string // the s3:// blob store's endpoint URL, or ""
@@ -302,6 +306,10 @@ func defaults(s RegistrySettings) RegistrySettings {
 	if s.ErasureGrace == nil {
 		g := DefaultErasureGrace
 		s.ErasureGrace = &g
+	}
+	if s.AuditRetention == nil {
+		r := DefaultAuditRetention
+		s.AuditRetention = &r
 	}
 	return s
 }
@@ -506,7 +514,7 @@ func purposes(s RegistrySettings) []Purpose {
 			},
 			Integrations: []string{IntegrationACME},
 			Retention: []StoragePeriod{
-				whileExists("security events", "kept in the audit log, never deleted automatically: the log is hash-chained, so that no event can be removed unnoticed"),
+				auditRetention(*s.AuditRetention),
 				keep("wrong-password throttling", auth.ThrottleWindow, "counts over {d}"),
 				keep("rate-limit and throttling counters", CounterRetention, "hashed keys, deleted {d} after their window started"),
 			},
@@ -588,6 +596,16 @@ func (r Registry) Text() string {
 }
 
 // erasureGrace is the record of the wait before an account is erased.
+// auditRetention is the period of security events: the audit log is
+// hash-chained, so old events go only up to a signed checkpoint (they
+// may stay a little longer than d, until the next checkpoint after them).
+func auditRetention(d time.Duration) StoragePeriod {
+	if d <= 0 {
+		return whileExists("security events", "kept in the audit log, never deleted automatically (the operator chose so): the log is hash-chained, so that no event can be removed unnoticed")
+	}
+	return keep("security events", d, "kept in the hash-chained audit log for {d}, then deleted up to the next signed checkpoint, which keeps the rest of the log verifiable")
+}
+
 func erasureGrace(d time.Duration) StoragePeriod {
 	if d <= 0 {
 		return StoragePeriod{What: "an account whose holder asked for erasure", Text: "erased as soon as the erasure job runs"}

@@ -18,8 +18,11 @@ import (
 // (audit.RetentionPurged) with the count per class. Classes another
 // package already sweeps (the trash, sessions, link unlocks, exports)
 // are delegated to that package's sweep rather than written twice.
-// The audit log itself is never deleted: its events are hash-chained,
-// and removing one would break the chain that proves none was altered.
+// The audit log is hash-chained, so its old events (which hold IP
+// addresses and user agents) are pruned only as a prefix of the chain
+// ending at a signed checkpoint, which then anchors what follows
+// (--audit-retention, package audit's header); the run's event names
+// the last event removed.
 
 // Retention periods of the classes this file deletes itself.
 const (
@@ -61,7 +64,18 @@ const (
 	ClassLinkGuests = "link_guests"
 	// ClassUnverifiedAccounts counts the unused unverified accounts erased.
 	ClassUnverifiedAccounts = "unverified_accounts"
+	// ClassAuditEvents counts the audit events pruned.
+	ClassAuditEvents = "audit_events"
 )
+
+// AuditPrunedThrough is the detail of a run's audit event that holds the
+// sequence number of the last audit event pruned (the checkpoint that
+// now anchors the chain).
+const AuditPrunedThrough = "audit_pruned_through"
+
+// DefaultAuditRetention is how long audit events are kept unless
+// configured (--audit-retention): a year.
+const DefaultAuditRetention = 365 * 24 * time.Hour
 
 // RetentionStore deletes the classes the retention task owns.
 type RetentionStore interface {
@@ -88,6 +102,13 @@ type RetentionSweeps struct {
 	// Eraser erases the unused unverified accounts, through the erasure
 	// path of a requested erasure (retention_accounts.go).
 	Eraser *Eraser
+	// AuditLog is sqlstore.Store.PruneAuditChain: it deletes the chain's
+	// prefix older than the cutoff that ends at a signed checkpoint, and
+	// returns that checkpoint's seq and how many events went.
+	AuditLog func(ctx context.Context, before time.Time) (through int64, n int, err error)
+	// AuditRetention is how long audit events are kept (--audit-retention);
+	// 0 keeps them forever.
+	AuditRetention time.Duration
 }
 
 // Retention is the retention task.
@@ -169,14 +190,24 @@ func (r *Retention) Enforce(ctx context.Context) (map[string]int, error) {
 			errs = append(errs, fmt.Errorf("privacy: retention of %s: %w", ClassUnverifiedAccounts, err))
 		}
 	}
+	var prunedThrough int64
+	if r.sweeps.AuditLog != nil && r.sweeps.AuditRetention > 0 {
+		through, n, err := r.sweeps.AuditLog(ctx, now.Add(-r.sweeps.AuditRetention))
+		count(ClassAuditEvents, n, err)
+		if err == nil && n > 0 {
+			prunedThrough = through
+		}
+	}
 
-	r.record(ctx, counts)
+	r.record(ctx, counts, prunedThrough)
 	return counts, errors.Join(errs...)
 }
 
 // record writes one audit event for a run that deleted something: an
 // hourly event for runs that found nothing would only bury the others.
-func (r *Retention) record(ctx context.Context, counts map[string]int) {
+// When audit events were pruned it names the last one, so the chain
+// itself says where its pruned prefix ends.
+func (r *Retention) record(ctx context.Context, counts map[string]int, prunedThrough int64) {
 	details := map[string]string{}
 	for class, n := range counts {
 		if n > 0 {
@@ -185,6 +216,9 @@ func (r *Retention) record(ctx context.Context, counts map[string]int) {
 	}
 	if len(details) == 0 {
 		return
+	}
+	if prunedThrough > 0 {
+		details[AuditPrunedThrough] = strconv.FormatInt(prunedThrough, 10)
 	}
 	r.log.InfoContext(ctx, "retention: expired data deleted", "counts", details)
 	if r.audit == nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"safelight/internal/audit"
@@ -301,4 +302,56 @@ func chainLegacyAuditEvents(ctx context.Context, tx *sql.Tx) error {
 			return nil
 		}
 	}
+}
+
+// PruneAuditChain deletes, for retention (GDPR Art. 5(1)(e)), the oldest
+// events of the chain: every event up to and including the newest signed
+// checkpoint whose events are all older than before. It returns that
+// checkpoint's Seq (0 when nothing was deleted) and how many events went.
+//
+// Only such a prefix goes: its checkpoint row stays and anchors the first
+// event kept (audit.Verify). The head event always stays, so the chain
+// goes on from its hash, not from an empty log. It runs in one write
+// transaction under the chain lock, so no event is appended meanwhile.
+func (s *Store) PruneAuditChain(ctx context.Context, before time.Time) (through int64, n int, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		head, err := s.lockedAuditHead(ctx, tx)
+		if err != nil || head.Seq == 0 {
+			return err
+		}
+		// The first event not old enough bounds what may go: events are
+		// not always in time order, so their seq alone does not tell.
+		var young sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT MIN(seq) FROM audit_events WHERE seq IS NOT NULL AND at >= $1`,
+			micros(before)).Scan(&young); err != nil {
+			return err
+		}
+		limit := head.Seq // exclusive: the head stays
+		if young.Valid && young.Int64 < limit {
+			limit = young.Int64
+		}
+		var cp sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(seq) FROM audit_checkpoints WHERE seq < $1`, limit).Scan(&cp); err != nil {
+			return err
+		}
+		if !cp.Valid || cp.Int64 < 1 {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM audit_events WHERE seq IS NOT NULL AND seq <= $1`, cp.Int64)
+		if err != nil {
+			return err
+		}
+		deleted, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if deleted > 0 {
+			through, n = cp.Int64, int(deleted)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, s.errorf("sqlstore: prune audit chain: %w", err)
+	}
+	return through, n, nil
 }

@@ -42,6 +42,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"AuditEvents", testAudit},
 		{"AccountCounts", testAccountCounts}, {"AuditLog", testAuditLog}, {"Breaches", testBreaches}, {"DataSubjectRequests", testDataSubjectRequests}, // staff.go
 		{"AuditChain", testAuditChain},
+		{"PruneAuditChain", testPruneAuditChain}, // audit_prune.go
 		{"OwnerKeys", testOwnerKeys},
 		{"RootKeyCheck", testRootKeyCheck},
 		{"AssetRoundTrip", testAssetRoundTrip},
