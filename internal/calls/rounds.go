@@ -255,23 +255,12 @@ func (s *Service) JuryItems(ctx context.Context, g RoundGrant) ([]JuryItem, erro
 	if err != nil {
 		return nil, err
 	}
-	entries := map[string]*Entry{}
+	shown := shownEntries{}
 	var out []JuryItem
 	for _, k := range cands {
-		e, ok := entries[k.EntryID]
-		if !ok {
-			en, err := s.store.EntryByID(ctx, k.EntryID)
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return nil, err
-			}
-			if err == nil && en.State == EntrySubmitted {
-				if err := s.checkEntrant(ctx, en); err == nil {
-					e = &en
-				} else if !errors.Is(err, ErrNotFound) {
-					return nil, err
-				}
-			}
-			entries[k.EntryID] = e
+		e, err := s.shownEntry(ctx, shown, k.EntryID)
+		if err != nil {
+			return nil, err
 		}
 		if e == nil {
 			continue
@@ -293,6 +282,34 @@ func (s *Service) JuryItems(ctx context.Context, g RoundGrant) ([]JuryItem, erro
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// shownEntries remembers, by entry id, the entries a round shows to its
+// jury and managers (nil: not shown), so that a round that lists an
+// entry once per image reads it once.
+type shownEntries map[string]*Entry
+
+// shownEntry returns the entry id when a jury may see it — submitted,
+// and its photographer has not restricted processing — or nil.
+func (s *Service) shownEntry(ctx context.Context, seen shownEntries, id string) (*Entry, error) {
+	if e, ok := seen[id]; ok {
+		return e, nil
+	}
+	e, err := s.store.EntryByID(ctx, id)
+	if errors.Is(err, ErrNotFound) || err == nil && e.State != EntrySubmitted {
+		seen[id] = nil
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if err := s.checkEntrant(ctx, e); errors.Is(err, ErrNotFound) {
+		seen[id] = nil
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	seen[id] = &e
+	return &e, nil
 }
 
 // juryImages lists e's images that can be shown (in the library, derived),
@@ -547,16 +564,16 @@ func (s *Service) RoundResults(ctx context.Context, g RoundGrant) (Results, erro
 	}
 	res := Results{Round: g.Round}
 	live := 0
+	shown := shownEntries{}
 	for _, k := range cands {
-		e, err := s.store.EntryByID(ctx, k.EntryID)
-		if err != nil || e.State != EntrySubmitted {
-			continue
-		}
-		if err := s.checkEntrant(ctx, e); errors.Is(err, ErrNotFound) {
-			continue // frozen by its photographer: not shown, not counted
-		} else if err != nil {
+		ep, err := s.shownEntry(ctx, shown, k.EntryID)
+		if err != nil {
 			return Results{}, err
 		}
+		if ep == nil {
+			continue // withdrawn, or its photographer restricted processing: not shown, not counted
+		}
+		e := *ep
 		live++
 		sc := Score{EntryID: k.EntryID, ImageID: k.ImageID, Position: k.Position, Number: e.Number, Title: e.Title, Shortlisted: k.Shortlisted}
 		for _, r := range recusals {

@@ -153,29 +153,29 @@ func (s *Service) SetLinkPassword(ctx context.Context, g Grant, linkID, password
 	return nil
 }
 
-// liveLink returns the usable link with token; revoked, expired and
-// unknown tokens, and links of an owner who restricted processing, are
-// all ErrNotFound.
-func (s *Service) liveLink(ctx context.Context, token string) (Link, error) {
+// liveLink returns the usable link with token and its project; revoked,
+// expired and unknown tokens, and links of an owner who restricted
+// processing, are all ErrNotFound.
+func (s *Service) liveLink(ctx context.Context, token string) (Link, Project, error) {
 	token = strings.TrimSpace(token)
 	if !strings.HasPrefix(token, linkPrefix) || len(token) > 100 {
-		return Link{}, ErrNotFound
+		return Link{}, Project{}, ErrNotFound
 	}
 	l, err := s.store.LinkByHash(ctx, hashSecret(token))
 	if err != nil {
-		return Link{}, err
+		return Link{}, Project{}, err
 	}
 	if !l.RevokedAt.IsZero() || !s.now().Before(l.ExpiresAt) {
-		return Link{}, ErrNotFound
+		return Link{}, Project{}, ErrNotFound
 	}
 	pr, err := s.store.ProjectByID(ctx, l.ProjectID)
 	if err != nil {
-		return Link{}, err
+		return Link{}, Project{}, err
 	}
 	if err := s.checkNotRestricted(ctx, pr.OwnerID); err != nil {
-		return Link{}, err // not even the password prompt
+		return Link{}, Project{}, err // not even the password prompt
 	}
-	return l, nil
+	return l, pr, nil
 }
 
 // LinkSecrets are what a browser brings to a link besides its token.
@@ -189,11 +189,7 @@ type LinkSecrets struct {
 // links; ErrPasswordNeeded when the link has a password and sec carries
 // no unlock made with the current one.
 func (s *Service) OpenLink(ctx context.Context, token string, sec LinkSecrets) (Grant, error) {
-	l, err := s.liveLink(ctx, token)
-	if err != nil {
-		return Grant{}, err
-	}
-	pr, err := s.store.ProjectByID(ctx, l.ProjectID)
+	l, pr, err := s.liveLink(ctx, token)
 	if err != nil {
 		return Grant{}, err
 	}
@@ -228,7 +224,7 @@ func (s *Service) unlocked(ctx context.Context, l Link, secret string) bool {
 // a password needs no unlock ("", zero time, nil). Wrong passwords are
 // ErrWrongPassword; the caller rate-limits them per address.
 func (s *Service) Unlock(ctx context.Context, token, password string) (string, time.Time, error) {
-	l, err := s.liveLink(ctx, token)
+	l, _, err := s.liveLink(ctx, token)
 	if err != nil {
 		return "", time.Time{}, err
 	}
