@@ -20,6 +20,7 @@ import (
 
 	"safelight/internal/app"
 	"safelight/internal/app/apptest"
+	"safelight/internal/auth"
 	"safelight/internal/config"
 	"safelight/internal/testsvc"
 )
@@ -90,6 +91,37 @@ func TestTwoReplicas(t *testing.T) {
 	if me := onB.must(200, "GET", "/api/v1/me", nil); me.json["email"] != "ann@example.com" {
 		t.Errorf("B's /me = %s", me.body)
 	}
+
+	// A second browser signs in on B and out on A: B no longer takes its
+	// session, and the first browser's session is untouched.
+	jar2, _ := cookiejar.New(nil)
+	second := &http.Client{Jar: jar2, CheckRedirect: httpc.CheckRedirect}
+	secondOnA := &client{t: t, base: a.base, http: second, header: http.Header{}}
+	secondOnB := &client{t: t, base: b.base, http: second, header: http.Header{}}
+	secondOnB.must(200, "POST", "/api/v1/auth/login", map[string]string{
+		"email": "ann@example.com", "password": password, "otp": mfaOf[a.base+" ann@example.com"].nextRecovery(t),
+	})
+	secondOnA.must(200, "GET", "/api/v1/me", nil)
+	secondOnA.must(204, "POST", "/api/v1/auth/logout", nil)
+	secondOnB.must(401, "GET", "/api/v1/me", nil)
+	onB.must(200, "GET", "/api/v1/me", nil)
+
+	// Failed sign-ins count against one limit whichever replica they
+	// reach: five on each, and the next, on either, is throttled even with
+	// the right password.
+	noJar := &http.Client{CheckRedirect: httpc.CheckRedirect}
+	guessOnA := &client{t: t, base: a.base, http: noJar, header: http.Header{}}
+	guessOnB := &client{t: t, base: b.base, http: noJar, header: http.Header{}}
+	for i := range auth.ThrottleAccountMax {
+		guesser := []*client{guessOnA, guessOnB}[i%2]
+		guesser.must(401, "POST", "/api/v1/auth/login", map[string]string{"email": "ann@example.com", "password": "not the password"})
+	}
+	for _, guesser := range []*client{guessOnA, guessOnB} {
+		if r := guesser.do("POST", "/api/v1/auth/login", map[string]string{"email": "ann@example.com", "password": password}); r.status != http.StatusTooManyRequests {
+			t.Errorf("sign-in on %s after %d failures spread over both replicas = %d %s; want 429", guesser.base, auth.ThrottleAccountMax, r.status, r.body)
+		}
+	}
+	onA.must(200, "GET", "/api/v1/me", nil) // signed-in browsers are not affected
 
 	// Uploaded through A, made ready by whichever replica takes the job,
 	// served by B byte for byte.
