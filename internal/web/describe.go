@@ -126,6 +126,12 @@ var eventLabels = map[audit.Type]string{
 	audit.MFAFailed:                "Wrong two-step sign-in code",
 	audit.RecoveryCodeUsed:         "Recovery code used",
 	audit.RecoveryCodesRegenerated: "New recovery codes made",
+	audit.PasskeyAdded:             "Passkey added",
+	audit.PasskeyRenamed:           "Passkey renamed",
+	audit.PasskeyRemoved:           "Passkey removed",
+	audit.PasskeyUsed:              "Signed in with a passkey",
+	audit.PasskeyFailed:            "Passkey refused",
+	audit.PasskeyCloneSuspected:    "Passkey refused: it may have been copied",
 
 	audit.ShareChanged: "Sharing of a project changed",
 
@@ -140,6 +146,7 @@ var eventLabels = map[audit.Type]string{
 	audit.RestrictionLifted: "Restriction lifted: shares, links and juries work again",
 	audit.ErasureRequested:  "Erasure of your account requested",
 	audit.ErasureCancelled:  "Erasure of your account cancelled",
+	audit.ErasureCompleted:  "Account erased",
 
 	// What the instance admin did to the account.
 	audit.UserDisabled:          "Account disabled by an administrator",
@@ -153,6 +160,10 @@ var eventLabels = map[audit.Type]string{
 	audit.StaffMFAReset:        "Two-step sign-in reset by support after checking your identity",
 	audit.StaffAuditViewed:     "Security staff read your account's security events",
 	audit.BreachRecorded:       "Your account was listed in the personal data breach register",
+
+	// The instance's own doings, seen in the security staff's log only.
+	audit.ConfigChanged:   "Security settings changed at start",
+	audit.RetentionPurged: "Data past its storage period deleted",
 
 	// Refusals, each listed once per quarter hour however often repeated.
 	audit.AccessDenied:  "Access refused to a page or photo this account may not open",
@@ -210,13 +221,38 @@ var uploadRefusals = map[string]string{
 	"malformed_multipart": "Malformed upload",
 }
 
-// eventLabel names an event type for people; an unknown type (added to
-// package audit but not here yet) shows as "Security event".
+// staffEventLabels replace the labels above that speak to the account's
+// holder ("your account") where staff read the log about somebody else.
+var staffEventLabels = map[audit.Type]string{
+	audit.SignupDuplicate:       "Someone tried to create an account with the address of an existing one",
+	audit.ConsentGiven:          "Consent given to use the account's images",
+	audit.AccountRestricted:     "Processing restricted by the account's holder: shares, links and juries paused",
+	audit.ErasureRequested:      "Erasure of the account requested",
+	audit.ErasureCancelled:      "Erasure of the account cancelled",
+	audit.StaffAccountViewed:    "Support looked at the account's details (numbers only)",
+	audit.StaffMFAReset:         "Two-step sign-in reset by support after an identity check",
+	audit.StaffAuditViewed:      "Security staff read the account's security events",
+	audit.BreachRecorded:        "Account listed in the personal data breach register",
+	audit.AccessDenied:          "Access refused to a page or photo the account may not open",
+	audit.SessionRevokedByAdmin: "Account signed out everywhere by an administrator",
+}
+
+// eventLabel names an event type for the account's holder; an unknown
+// type (added to package audit but not here yet) shows as "Security
+// event".
 func eventLabel(t audit.Type) string {
 	if l, ok := eventLabels[t]; ok {
 		return l
 	}
 	return "Security event"
+}
+
+// staffEventLabel names an event type for staff reading the audit log.
+func staffEventLabel(t audit.Type) string {
+	if l, ok := staffEventLabels[t]; ok {
+		return l
+	}
+	return eventLabel(t)
 }
 
 // eventDetail adds what is useful to know about one event, in words.

@@ -1,6 +1,12 @@
 package web
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,13 +99,55 @@ func TestSentence(t *testing.T) {
 	}
 }
 
-// Every security event the account page can list has words for people.
+// auditTypes reads every audit.Type constant from package audit's
+// source, so that a type added there without words here fails the test
+// below instead of showing as "Security event".
+func auditTypes(t *testing.T) []audit.Type {
+	t.Helper()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("../audit/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []audit.Type
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Type" {
+					continue
+				}
+				for _, v := range vs.Values {
+					lit := v.(*ast.BasicLit)
+					s, _ := strconv.Unquote(lit.Value)
+					types = append(types, audit.Type(s))
+				}
+			}
+		}
+	}
+	if len(types) < 50 {
+		t.Fatalf("found %d audit types in ../audit; the parse missed some", len(types))
+	}
+	return types
+}
+
+// Every security event has words for people: its own label for the
+// account's holder, and for staff one that does not speak to "you".
 func TestEventLabels(t *testing.T) {
-	types := []audit.Type{audit.UserSignup, audit.UserCreated, audit.LoginSucceeded, audit.LoginFailed,
-		audit.LoginThrottled, audit.Logout, audit.SessionRevoked, audit.TokenCreated, audit.TokenRevoked,
-		audit.InviteCreated, audit.PasswordChanged, audit.ProfileChanged, audit.PasswordRehashed, audit.SignupDuplicate, audit.RateLimited}
 	seen := map[string]audit.Type{}
-	for _, typ := range types {
+	youWord := regexp.MustCompile(`(?i)\byour?\b`)
+	for _, typ := range auditTypes(t) {
 		l := eventLabel(typ)
 		if l == "Security event" || strings.Contains(l, ".") {
 			t.Errorf("eventLabel(%q) = %q; want a plain-language label", typ, l)
@@ -108,6 +156,9 @@ func TestEventLabels(t *testing.T) {
 			t.Errorf("eventLabel(%q) = eventLabel(%q) = %q", typ, other, l)
 		}
 		seen[l] = typ
+		if sl := staffEventLabel(typ); youWord.MatchString(sl) {
+			t.Errorf("staffEventLabel(%q) = %q; staff read about somebody else, not \"you\"", typ, sl)
+		}
 	}
 	if got := eventLabel("some.future_event"); got != "Security event" {
 		t.Errorf("eventLabel(unknown) = %q", got)

@@ -117,7 +117,7 @@ func (p *Pages) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 			return err
 		}
 		for _, e := range ev {
-			d.Events = append(d.Events, staffEventRow{At: exact(e.At), Type: string(e.Type), Label: eventLabel(e.Type),
+			d.Events = append(d.Events, staffEventRow{At: exact(e.At), Type: string(e.Type), Label: staffEventLabel(e.Type),
 				Actor: e.ActorID, Subject: e.SubjectID, IP: e.IP, Details: detailsText(e.Details)})
 		}
 	}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,7 +89,11 @@ func TestStaffConsole(t *testing.T) {
 
 	// Security reads what happened to Pat's account.
 	r = staff["security"].get("/staff?subject=" + patID)
-	wantContains(t, r, "staff.mfa_reset", "staff.breach_recorded", check)
+	wantContains(t, r, "staff.mfa_reset", "staff.breach_recorded", check,
+		"Account listed in the personal data breach register", "Two-step sign-in reset by support after an identity check")
+	if strings.Contains(r.body, "Your account") || strings.Contains(r.body, "your identity") {
+		t.Error("the security staff's log speaks to the account's holder (\"your …\")")
+	}
 
 	// Pat sees all of it, in words. (The reset signed Pat out.)
 	wantRedirect(t, pat.get("/account"), "/login?next=%2Faccount")
