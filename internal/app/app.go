@@ -120,6 +120,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	} else if err != nil {
 		return nil, err
 	}
+	// After a root key rotation the stored keys move to the new version
+	// only when the operator says every process has it.
+	if stale, err := a.store.OwnerKeysWrappedBefore(ctx, a.root.Version(), 1); err != nil {
+		return nil, err
+	} else if len(stale) > 0 {
+		log.Warn(`stored keys are wrapped with an older root key version than the file's newest: once every process has this file, run "safelight root-key rewrap"`,
+			"root_version", a.root.Version())
+	}
 	a.blobs, err = openBlobs(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -40,6 +40,15 @@ Usage:
                                    allowed; each needs two-step sign-in)
   safelight root-key create PATH   write a new instance root key (mode 0600) to PATH;
                                    scale-out replicas all use this one file
+  safelight root-key rotate PATH   add a new version to the root key file; new keys
+                                   are wrapped with it, older versions still open
+  safelight root-key rewrap [options]
+                                   after every process has the rotated file: wrap
+                                   again, with the newest version, every stored key
+  safelight root-key retire [options]
+                                   rewrap, sign audit checkpoints with the newest
+                                   version, then delete older versions from the file
+                                   (backups made before the rotation stop opening)
   safelight audit verify [options] check the tamper-evident audit log from its first
                                    event: exit 0 intact, 1 broken, 2 usage error
   safelight audit checkpoint [options]
@@ -73,7 +82,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	case "user":
 		err = user(ctx, rest, stdin, stdout, stderr)
 	case "root-key":
-		err = rootKey(rest, stdout)
+		err = rootKey(ctx, rest, stdout, stderr)
 	case "audit":
 		err = auditCommand(ctx, rest, stdout, stderr)
 	case "backup":
@@ -301,9 +310,18 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-func rootKey(args []string, stdout io.Writer) error {
-	if len(args) != 2 || args[0] != "create" {
-		return fmt.Errorf("%w: safelight root-key create PATH", errUsage)
+const rootKeyUsage = "safelight root-key create PATH | root-key rotate PATH | root-key rewrap [options] | root-key retire [options]"
+
+func rootKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) == 2 && args[0] == "rotate":
+		return rootKeyRotate(args[1], stdout)
+	case len(args) >= 1 && args[0] == "rewrap":
+		return rootKeyRewrap(ctx, args[1:], stdout, stderr)
+	case len(args) >= 1 && args[0] == "retire":
+		return rootKeyRetire(ctx, args[1:], stdout, stderr)
+	case len(args) != 2 || args[0] != "create":
+		return fmt.Errorf("%w: %s", errUsage, rootKeyUsage)
 	}
 	path := args[1]
 	if err := keys.CreateRootKeyFile(path); err != nil {

@@ -118,6 +118,16 @@ const (
 	RestrictionLifted Type = "account.restriction_lifted"
 )
 
+// RootKeyRewrapped: after a root key rotation, "safelight root-key
+// rewrap" wrapped again with the new version what the instance held under
+// older ones (details: root_version, owner_keys, journal_entries, check).
+const RootKeyRewrapped Type = "keys.root_rewrapped"
+
+// RootKeyRetired: "safelight root-key retire" removed older versions from
+// the root key file after moving everything to the newest (details:
+// removed, root_version, checkpoints signed again).
+const RootKeyRetired Type = "keys.root_retired"
+
 // RetentionPurged: the retention task (package privacy) deleted data
 // whose storage period was over (details: the count per class).
 const RetentionPurged Type = "retention.purged"

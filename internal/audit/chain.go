@@ -248,23 +248,29 @@ func (c *Checkpointer) Checkpoint(ctx context.Context) (cp Checkpoint, ok bool, 
 	return c.sign(ctx, head)
 }
 
-func (c *Checkpointer) sign(ctx context.Context, head Link) (Checkpoint, bool, error) {
-	cp := Checkpoint{Seq: head.Seq, Hash: head.Hash, At: c.now().UTC().Truncate(time.Microsecond)}
-	// The version is part of the message: sign with a provisional one,
-	// then again if the signer's current version differs (a rotation).
+// signWithCurrentKey sets cp's KeyVersion and Signature from the signer's
+// current key. The version is part of the message: sign with the one cp
+// has, then again if the signer's current version differs.
+func signWithCurrentKey(signer Signer, cp Checkpoint) (Checkpoint, error) {
+	cp.Signature = nil
 	for range 2 {
-		v, sig, err := c.signer.SignCheckpoint(CheckpointMessage(cp))
+		v, sig, err := signer.SignCheckpoint(CheckpointMessage(cp))
 		if err != nil {
-			return cp, false, fmt.Errorf("audit: sign checkpoint: %w", err)
+			return cp, fmt.Errorf("audit: sign checkpoint: %w", err)
 		}
 		if v == cp.KeyVersion {
 			cp.Signature = sig
-			break
+			return cp, nil
 		}
 		cp.KeyVersion = v
 	}
-	if cp.Signature == nil {
-		return cp, false, errors.New("audit: sign checkpoint: the signer's key version keeps changing")
+	return cp, errors.New("audit: sign checkpoint: the signer's key version keeps changing")
+}
+
+func (c *Checkpointer) sign(ctx context.Context, head Link) (Checkpoint, bool, error) {
+	cp, err := signWithCurrentKey(c.signer, Checkpoint{Seq: head.Seq, Hash: head.Hash, At: c.now().UTC().Truncate(time.Microsecond)})
+	if err != nil {
+		return cp, false, err
 	}
 	if _, err := c.store.AddAuditCheckpoint(ctx, cp); err != nil {
 		return cp, false, fmt.Errorf("audit: store checkpoint: %w", err)

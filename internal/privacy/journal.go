@@ -101,19 +101,28 @@ func (j *Journal) Append(ctx context.Context, e JournalEntry) (JournalEntry, err
 	if err != nil {
 		return JournalEntry{}, fmt.Errorf("privacy: journal: %w", err)
 	}
+	if err := j.write(ctx, e.Ref, entry); err != nil {
+		return JournalEntry{}, err
+	}
+	return e, nil
+}
+
+// write stores entry's exact bytes under ref with a tag made by the
+// current root key version.
+func (j *Journal) write(ctx context.Context, ref blob.Ref, entry []byte) error {
 	sum := sha256.Sum256(entry)
-	tag, err := j.root.Wrap(sum[:], tagAAD(e.Ref))
+	tag, err := j.root.Wrap(sum[:], tagAAD(ref))
 	if err != nil {
-		return JournalEntry{}, fmt.Errorf("privacy: journal: tag: %w", err)
+		return fmt.Errorf("privacy: journal: tag: %w", err)
 	}
 	obj, err := json.Marshal(journalObject{Format: journalFormat, Entry: entry, Tag: tag})
 	if err != nil {
-		return JournalEntry{}, fmt.Errorf("privacy: journal: %w", err)
+		return fmt.Errorf("privacy: journal: %w", err)
 	}
-	if _, err := j.blobs.Put(ctx, e.Ref, bytes.NewReader(obj)); err != nil {
-		return JournalEntry{}, fmt.Errorf("privacy: journal: append: %w", err)
+	if _, err := j.blobs.Put(ctx, ref, bytes.NewReader(obj)); err != nil {
+		return fmt.Errorf("privacy: journal: append: %w", err)
 	}
-	return e, nil
+	return nil
 }
 
 // Entries returns every entry, oldest first, each verified. An entry that
@@ -132,38 +141,75 @@ func (j *Journal) Entries(ctx context.Context) ([]JournalEntry, error) {
 	slices.Sort(refs)
 	out := make([]JournalEntry, 0, len(refs))
 	for _, ref := range refs {
-		e, err := j.read(ctx, ref)
+		e, _, err := j.read(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, e)
 	}
+	// Refs sort by when they were written; an entry tagged again after a
+	// root key rotation has a newer ref, so order by the erasure itself.
+	slices.SortStableFunc(out, func(a, b JournalEntry) int { return a.ErasedAt.Compare(b.ErasedAt) })
 	return out, nil
 }
 
-func (j *Journal) read(ctx context.Context, ref blob.Ref) (JournalEntry, error) {
+// Retag tags again, with the root key's current version, every entry
+// whose tag was made with an older one (after a root key rotation; see
+// package keys), and returns how many it changed. Blobs are never
+// replaced in place, so each is written anew under a new ref before the
+// old one is deleted: an interruption leaves an entry twice (replaying it
+// twice is harmless, and Retag run again finishes), never not at all.
+func (j *Journal) Retag(ctx context.Context) (int, error) {
+	var refs []blob.Ref
+	for info, err := range j.blobs.List(ctx, JournalNamespace+"/") {
+		if err != nil {
+			return 0, fmt.Errorf("privacy: journal: list: %w", err)
+		}
+		refs = append(refs, info.Ref)
+	}
+	current, n := j.root.Version(), 0
+	for _, ref := range refs {
+		_, obj, err := j.read(ctx, ref)
+		if err != nil {
+			return n, err
+		}
+		if v, _ := keys.WrappedVersion(obj.Tag); v >= current {
+			continue
+		}
+		if err := j.write(ctx, journalRef(), obj.Entry); err != nil {
+			return n, err
+		}
+		if err := j.blobs.Delete(ctx, ref); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			return n, fmt.Errorf("privacy: journal: remove %s after tagging it again: %w", ref, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (j *Journal) read(ctx context.Context, ref blob.Ref) (JournalEntry, journalObject, error) {
 	rc, err := j.blobs.Get(ctx, ref)
 	if err != nil {
-		return JournalEntry{}, fmt.Errorf("privacy: journal: read %s: %w", ref, err)
+		return JournalEntry{}, journalObject{}, fmt.Errorf("privacy: journal: read %s: %w", ref, err)
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(io.LimitReader(rc, maxJournalEntry+1))
 	if err != nil {
-		return JournalEntry{}, fmt.Errorf("privacy: journal: read %s: %w", ref, err)
+		return JournalEntry{}, journalObject{}, fmt.Errorf("privacy: journal: read %s: %w", ref, err)
 	}
 	var obj journalObject
 	if len(data) > maxJournalEntry || json.Unmarshal(data, &obj) != nil || obj.Format != journalFormat {
-		return JournalEntry{}, fmt.Errorf("%w: %s is malformed", ErrJournalTampered, ref)
+		return JournalEntry{}, journalObject{}, fmt.Errorf("%w: %s is malformed", ErrJournalTampered, ref)
 	}
 	sum := sha256.Sum256(obj.Entry)
 	got, err := j.root.Unwrap(obj.Tag, tagAAD(ref))
 	if err != nil || !bytes.Equal(got, sum[:]) {
-		return JournalEntry{}, fmt.Errorf("%w: %s (altered, or made with another root key)", ErrJournalTampered, ref)
+		return JournalEntry{}, journalObject{}, fmt.Errorf("%w: %s (altered, or made with another root key)", ErrJournalTampered, ref)
 	}
 	var e JournalEntry
 	if err := json.Unmarshal(obj.Entry, &e); err != nil || e.UserID == "" {
-		return JournalEntry{}, fmt.Errorf("%w: %s has no account id", ErrJournalTampered, ref)
+		return JournalEntry{}, journalObject{}, fmt.Errorf("%w: %s has no account id", ErrJournalTampered, ref)
 	}
 	e.Ref = ref
-	return e, nil
+	return e, obj, nil
 }

@@ -2,6 +2,7 @@ package privacy_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"path/filepath"
@@ -126,5 +127,79 @@ func TestJournalRefusesForgedEntries(t *testing.T) {
 				t.Errorf("Entries = %+v, %v; want ErrJournalTampered", es, err)
 			}
 		})
+	}
+}
+
+// TestJournalRetag: after a root key rotation every entry is tagged again
+// with the new version, keeps its content and order, and is there once.
+func TestJournalRetag(t *testing.T) {
+	ctx := t.Context()
+	blobs := newBlobs(t)
+	path := filepath.Join(t.TempDir(), "root.key")
+	k1, err := keys.LoadOrCreateRootKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 28, 20, 0, 0, 0, time.UTC)
+	for i, id := range []string{"user-1", "user-2", "user-3"} {
+		if _, err := privacy.NewJournal(blobs, k1).Append(ctx, privacy.JournalEntry{UserID: id, ErasedAt: at.Add(time.Duration(i) * time.Hour), KeyVersions: []int{i + 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := privacy.NewJournal(blobs, k1).Entries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := privacy.NewJournal(blobs, k1).Retag(ctx); n != 0 || err != nil {
+		t.Errorf("Retag with nothing newer = %d, %v; want 0", n, err)
+	}
+	if _, err := keys.AddRootKeyVersion(path); err != nil {
+		t.Fatal(err)
+	}
+	k2, err := keys.LoadRootKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := privacy.NewJournal(blobs, k2)
+	if n, err := j.Retag(ctx); n != 3 || err != nil {
+		t.Fatalf("Retag = %d, %v; want 3", n, err)
+	}
+	if n, err := j.Retag(ctx); n != 0 || err != nil {
+		t.Errorf("Retag again = %d, %v; want 0", n, err)
+	}
+	after, err := j.Entries(ctx)
+	if err != nil || len(after) != len(before) {
+		t.Fatalf("Entries after Retag = %+v, %v; want %d", after, err, len(before))
+	}
+	for i := range before {
+		if after[i].UserID != before[i].UserID || !after[i].ErasedAt.Equal(before[i].ErasedAt) || !slices.Equal(after[i].KeyVersions, before[i].KeyVersions) {
+			t.Errorf("entry %d after Retag = %+v; want %+v", i, after[i], before[i])
+		}
+		if after[i].Ref == before[i].Ref {
+			t.Errorf("entry %d kept its ref %s; a blob is never rewritten in place", i, after[i].Ref)
+		}
+	}
+	n := 0
+	for info, err := range blobs.List(ctx, privacy.JournalNamespace+"/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		rc, err := blobs.Get(ctx, info.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(rc)
+		rc.Close()
+		var obj struct{ Tag []byte }
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := keys.WrappedVersion(obj.Tag); !ok || v != 2 {
+			t.Errorf("%s is tagged with root key version %d; want 2", info.Ref, v)
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d journal objects after Retag; want 3 (the old ones removed)", n)
 	}
 }

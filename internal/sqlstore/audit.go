@@ -355,3 +355,18 @@ func (s *Store) PruneAuditChain(ctx context.Context, before time.Time) (through 
 	}
 	return through, n, nil
 }
+
+// ResignAuditCheckpoint implements audit.ResignStore: the checkpoint at
+// seq takes the new signature only while it still holds old.
+func (s *Store) ResignAuditCheckpoint(ctx context.Context, seq int64, old []byte, keyVersion int, sig []byte) (bool, error) {
+	res, err := s.write.ExecContext(ctx, `UPDATE audit_checkpoints SET key_version = $1, signature = $2
+		WHERE seq = $3 AND signature = $4`, keyVersion, sig, seq, old)
+	if err != nil {
+		return false, s.errorf("sqlstore: sign audit checkpoint %d again: %w", seq, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.errorf("sqlstore: sign audit checkpoint %d again: %w", seq, err)
+	}
+	return n == 1, nil
+}

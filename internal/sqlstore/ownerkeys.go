@@ -69,3 +69,44 @@ func (s *Store) SetRootKeyCheck(ctx context.Context, wrapped []byte) (bool, erro
 	}
 	return n == 1, nil
 }
+
+var _ keys.RewrapStore = (*Store)(nil)
+
+// OwnerKeysWrappedBefore implements keys.RewrapStore.
+func (s *Store) OwnerKeysWrappedBefore(ctx context.Context, rootVersion, limit int) ([]keys.OwnerKey, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT owner_id, version, root_version, wrapped, created_at
+		FROM owner_keys WHERE root_version < $1 ORDER BY owner_id, version LIMIT $2`, rootVersion, limit)
+	if err != nil {
+		return nil, s.errorf("sqlstore: owner keys wrapped before root version %d: %w", rootVersion, err)
+	}
+	return collect(s, rows, func(sc interface{ Scan(...any) error }) (keys.OwnerKey, error) {
+		var k keys.OwnerKey
+		var created int64
+		err := sc.Scan(&k.OwnerID, &k.Version, &k.RootVersion, &k.Wrapped, &created)
+		k.CreatedAt = fromMicros(created)
+		return k, err
+	})
+}
+
+// RewrapOwnerKey implements keys.RewrapStore: the row changes only while
+// it still holds old.
+func (s *Store) RewrapOwnerKey(ctx context.Context, k keys.OwnerKey, old []byte) (bool, error) {
+	res, err := s.write.ExecContext(ctx, `UPDATE owner_keys SET wrapped = $1, root_version = $2
+		WHERE owner_id = $3 AND version = $4 AND wrapped = $5`, k.Wrapped, k.RootVersion, k.OwnerID, k.Version, old)
+	if err != nil {
+		return false, s.errorf("sqlstore: rewrap owner key %s v%d: %w", k.OwnerID, k.Version, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.errorf("sqlstore: rewrap owner key %s v%d: %w", k.OwnerID, k.Version, err)
+	}
+	return n == 1, nil
+}
+
+// ReplaceRootKeyCheck implements keys.RewrapStore.
+func (s *Store) ReplaceRootKeyCheck(ctx context.Context, old, wrapped []byte) (bool, error) {
+	if old == nil {
+		return false, nil // nothing to replace; SetRootKeyCheck sets the first
+	}
+	return s.SwapInstanceValue(ctx, "root_key_check", old, wrapped)
+}

@@ -162,8 +162,10 @@ var eventLabels = map[audit.Type]string{
 	audit.BreachRecorded:       "Your account was listed in the personal data breach register",
 
 	// The instance's own doings, seen in the security staff's log only.
-	audit.ConfigChanged:   "Security settings changed at start",
-	audit.RetentionPurged: "Data past its storage period deleted",
+	audit.ConfigChanged:    "Security settings changed at start",
+	audit.RetentionPurged:  "Data past its storage period deleted",
+	audit.RootKeyRewrapped: "Stored keys wrapped with a new root key version",
+	audit.RootKeyRetired:   "Older root key versions destroyed",
 
 	// Refusals, each listed once per quarter hour however often repeated.
 	audit.AccessDenied:  "Access refused to a page or photo this account may not open",

@@ -45,6 +45,7 @@ func Test(t *testing.T, newStore func(t *testing.T) *sqlstore.Store) {
 		{"PruneAuditChain", testPruneAuditChain}, // audit_prune.go
 		{"OwnerKeys", testOwnerKeys},
 		{"RootKeyCheck", testRootKeyCheck},
+		{"RewrapOwnerKeys", testRewrapOwnerKeys}, {"ReplaceRootKeyCheck", testReplaceRootKeyCheck}, {"ResignAuditCheckpoint", testResignAuditCheckpoint}, // rewrap.go
 		{"AssetRoundTrip", testAssetRoundTrip},
 		{"AssetLookups", testAssetLookups},
 		{"ListAssets", testListAssets},
