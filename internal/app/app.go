@@ -254,7 +254,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		apiServer.Uploads = a.Metrics
 	}
 	apiServer.Register(a.router)
-	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls, Instance: privacyInstance(cfg), Ledger: a.Ledger, Exports: a.Exports, Erasure: a.Erasure, Processing: &processing, Notifications: a.Notifications})
+	pages, err := web.New(web.Options{Auth: a.Auth, Audit: a.Audit, Library: a.Library, Cookies: cookies, PublicURL: cfg.PublicURL, Log: log, Limits: limits, Outbox: a.Outbox, Sharing: a.Sharing, Calls: a.Calls, Instance: privacyInstance(cfg), Ledger: a.Ledger, Exports: a.Exports, Erasure: a.Erasure, Processing: &processing, Notifications: a.Notifications, RootKey: a.RootKeyStatus})
 	if err != nil {
 		return nil, err
 	}

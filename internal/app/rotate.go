@@ -149,3 +149,11 @@ func joinInts(vs []int) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// RootKeyStatus reports the root key version this process wraps with, and
+// whether stored owner keys still use an older one (a rotation waiting
+// for "safelight root-key rewrap").
+func (a *App) RootKeyStatus(ctx context.Context) (version int, rewrapPending bool, err error) {
+	stale, err := a.store.OwnerKeysWrappedBefore(ctx, a.root.Version(), 1)
+	return a.root.Version(), len(stale) > 0, err
+}

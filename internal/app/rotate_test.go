@@ -89,7 +89,11 @@ func TestRootKeyRotation(t *testing.T) {
 	// what is left to do.
 	var logs bytes.Buffer
 	log = slog.New(slog.NewTextHandler(&logs, nil))
-	open().Close()
+	a = open()
+	if v, pending, err := a.RootKeyStatus(ctx); v != 2 || !pending || err != nil {
+		t.Errorf("root key status between rotate and rewrap = %d, %v, %v; want version 2, rewrap pending", v, pending, err)
+	}
+	a.Close()
 	if !strings.Contains(logs.String(), "root-key rewrap") {
 		t.Errorf("start between rotate and rewrap logged %q; want a reminder to rewrap", logs.String())
 	}
@@ -118,6 +122,9 @@ func TestRootKeyRotation(t *testing.T) {
 	a = open("--root-key-file", onlyNew)
 	if strings.Contains(logs.String(), "root-key rewrap") {
 		t.Errorf("start after the rewrap logged %q; want no reminder", logs.String())
+	}
+	if v, pending, err := a.RootKeyStatus(ctx); v != 2 || pending || err != nil {
+		t.Errorf("root key status after rewrap = %d, %v, %v; want version 2, nothing pending", v, pending, err)
 	}
 	rc, err := a.Sealer.Open(ctx, "owner-1", ref)
 	if err != nil {

@@ -120,7 +120,7 @@ func RetireRootKeyVersions(path string) (removed []int, err error) {
 // another replaced the file opens the new file and locks again.
 func lockRootKeyFile(path string) (*os.File, []byte, error) {
 	for {
-		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		f, err := os.Open(path) // flock needs no write access
 		if err != nil {
 			return nil, nil, fmt.Errorf("keys: open root key file: %w", err)
 		}

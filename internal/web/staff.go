@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -154,7 +156,9 @@ func (p *Pages) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 		if err != nil {
 			return err
 		}
-		d.Settings = p.instanceSettings(signup)
+		if d.Settings, err = p.instanceSettings(ctx, signup); err != nil {
+			return err
+		}
 	}
 	v := p.newView(r, "staff", "Staff console", d)
 	v.Nav = "staff"
@@ -164,7 +168,7 @@ func (p *Pages) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 // instanceSettings lists the settings an admin is asked about most, as
 // the server runs with them (they are set in its configuration, so the
 // console shows them and changes none).
-func (p *Pages) instanceSettings(signup auth.SignupPolicy) []staffCount {
+func (p *Pages) instanceSettings(ctx context.Context, signup auth.SignupPolicy) ([]staffCount, error) {
 	cfg := p.opts.Auth.Config()
 	staffMFA, mfa := "Required", "Optional"
 	if cfg.StaffMFA == auth.MFAOptional {
@@ -185,7 +189,18 @@ func (p *Pages) instanceSettings(signup auth.SignupPolicy) []staffCount {
 	if p.opts.Erasure != nil {
 		out = append(out, staffCount{"Erasure grace period", graceWords(p.opts.Erasure.Grace())})
 	}
-	return out
+	if p.opts.RootKey != nil {
+		v, pending, err := p.opts.RootKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		state := "every stored key is wrapped with it"
+		if pending {
+			state = "some stored keys are still wrapped with an older version: once every server has this key file, run safelight root-key rewrap"
+		}
+		out = append(out, staffCount{"Root key", fmt.Sprintf("Version %d; %s", v, state)})
+	}
+	return out, nil
 }
 
 // detailsText writes an event's details as "key: value" pairs, sorted.

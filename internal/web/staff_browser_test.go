@@ -300,7 +300,8 @@ func TestBrowserStaffConsole(t *testing.T) {
 		enrol("ada@example.com") // the first account is the admin, who must use two-step sign-in
 		console("admin")
 		settings := evaluate[map[string]string](c, `Object.fromEntries([...document.querySelectorAll("#instance-settings dt")].map(dt => [dt.textContent.trim(), dt.nextElementSibling.textContent.trim()]))`)
-		for k, want := range map[string]string{"Sign-up": "Open to anyone", "Two-step sign-in for staff": "Required", "Erasure grace period": "7 days", "Trash kept for": "30 days"} {
+		for k, want := range map[string]string{"Sign-up": "Open to anyone", "Two-step sign-in for staff": "Required", "Erasure grace period": "7 days", "Trash kept for": "30 days",
+			"Root key": "Version 1; every stored key is wrapped with it"} {
 			if settings[k] != want {
 				t.Errorf("setting %q = %q; want %q (all: %v)", k, settings[k], want, settings)
 			}

@@ -10,6 +10,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -71,6 +72,10 @@ type Options struct {
 	// Processing is the instance's records of processing, shown at
 	// /privacy (privacy_page.go).
 	Processing *privacy.Registry
+	// RootKey reports the root key version this process wraps with and
+	// whether stored keys still wait for "safelight root-key rewrap"; the
+	// admin sees it among the instance settings. Nil hides it.
+	RootKey func(context.Context) (version int, rewrapPending bool, err error)
 }
 
 // Pages is the HTML user interface. It is safe for concurrent use.
