@@ -140,6 +140,16 @@ func loadCommandConfig(cmd string, args []string, stderr io.Writer) (config.Conf
 	return cfg, nil
 }
 
+// openForCommand opens the instance a one-off command works on, with its
+// configuration from args and the environment; the caller closes it.
+func openForCommand(ctx context.Context, cmd string, args []string, stderr io.Writer) (*App, error) {
+	cfg, err := loadCommandConfig(cmd, args, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg, newLogger(cfg, stderr))
+}
+
 // embeddedPaths returns the SQLite file and blob directory of an
 // embedded instance, or explains what to use instead.
 func embeddedPaths(cfg config.Config, cmd string) (dbPath, blobDir string, err error) {
@@ -288,11 +298,7 @@ func erasureCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if len(args) == 0 || args[0] != "replay" {
 		return fmt.Errorf("%w: %s", errUsage, erasureUsage)
 	}
-	cfg, err := loadCommandConfig("safelight erasure replay", args[1:], stderr)
-	if err != nil {
-		return err
-	}
-	a, err := New(ctx, cfg, newLogger(cfg, stderr))
+	a, err := openForCommand(ctx, "safelight erasure replay", args[1:], stderr)
 	if err != nil {
 		return err
 	}

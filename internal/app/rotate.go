@@ -30,11 +30,7 @@ then run "safelight root-key rewrap" with the instance's options to wrap every s
 }
 
 func rootKeyRewrap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := loadCommandConfig("safelight root-key rewrap", args, stderr)
-	if err != nil {
-		return err
-	}
-	a, err := New(ctx, cfg, newLogger(cfg, stderr))
+	a, err := openForCommand(ctx, "safelight root-key rewrap", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -82,11 +78,7 @@ func (a *App) RewrapRootKey(ctx context.Context) (keys.RewrapReport, int, error)
 }
 
 func rootKeyRetire(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := loadCommandConfig("safelight root-key retire", args, stderr)
-	if err != nil {
-		return err
-	}
-	a, err := New(ctx, cfg, newLogger(cfg, stderr))
+	a, err := openForCommand(ctx, "safelight root-key retire", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -96,13 +88,13 @@ func rootKeyRetire(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("root-key retire: %w", err)
 	}
 	if len(removed) == 0 {
-		fmt.Fprintf(stdout, "%s holds only root key version %d: nothing to retire\n", cfg.RootKeyFile, a.root.Version())
+		fmt.Fprintf(stdout, "%s holds only root key version %d: nothing to retire\n", a.cfg.RootKeyFile, a.root.Version())
 		return nil
 	}
 	fmt.Fprintf(stdout, `root key version(s) %s deleted from %s; version %d is the only one left.
 Give this file to every process in place of the old one, and destroy other copies of the old file:
 backups of the database made before the rotation can no longer be opened with it.
-`, joinInts(removed), cfg.RootKeyFile, a.root.Version())
+`, joinInts(removed), a.cfg.RootKeyFile, a.root.Version())
 	return nil
 }
 

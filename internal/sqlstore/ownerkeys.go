@@ -29,18 +29,22 @@ func (s *Store) InsertOwnerKey(ctx context.Context, k keys.OwnerKey) error {
 
 // OwnerKeys implements keys.Store.
 func (s *Store) OwnerKeys(ctx context.Context, ownerID string) ([]keys.OwnerKey, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT owner_id, version, root_version, wrapped, created_at
+	rows, err := s.read.QueryContext(ctx, `SELECT `+ownerKeyColumns+`
 		FROM owner_keys WHERE owner_id = $1 ORDER BY version DESC`, ownerID)
 	if err != nil {
 		return nil, s.errorf("sqlstore: owner keys of %s: %w", ownerID, err)
 	}
-	return collect(s, rows, func(sc interface{ Scan(...any) error }) (keys.OwnerKey, error) {
-		var k keys.OwnerKey
-		var created int64
-		err := sc.Scan(&k.OwnerID, &k.Version, &k.RootVersion, &k.Wrapped, &created)
-		k.CreatedAt = fromMicros(created)
-		return k, err
-	})
+	return collect(s, rows, scanOwnerKey)
+}
+
+const ownerKeyColumns = `owner_id, version, root_version, wrapped, created_at`
+
+func scanOwnerKey(sc interface{ Scan(...any) error }) (keys.OwnerKey, error) {
+	var k keys.OwnerKey
+	var created int64
+	err := sc.Scan(&k.OwnerID, &k.Version, &k.RootVersion, &k.Wrapped, &created)
+	k.CreatedAt = fromMicros(created)
+	return k, err
 }
 
 // RootKeyCheck implements keys.CheckStore.
@@ -74,18 +78,12 @@ var _ keys.RewrapStore = (*Store)(nil)
 
 // OwnerKeysWrappedBefore implements keys.RewrapStore.
 func (s *Store) OwnerKeysWrappedBefore(ctx context.Context, rootVersion, limit int) ([]keys.OwnerKey, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT owner_id, version, root_version, wrapped, created_at
+	rows, err := s.read.QueryContext(ctx, `SELECT `+ownerKeyColumns+`
 		FROM owner_keys WHERE root_version < $1 ORDER BY owner_id, version LIMIT $2`, rootVersion, limit)
 	if err != nil {
 		return nil, s.errorf("sqlstore: owner keys wrapped before root version %d: %w", rootVersion, err)
 	}
-	return collect(s, rows, func(sc interface{ Scan(...any) error }) (keys.OwnerKey, error) {
-		var k keys.OwnerKey
-		var created int64
-		err := sc.Scan(&k.OwnerID, &k.Version, &k.RootVersion, &k.Wrapped, &created)
-		k.CreatedAt = fromMicros(created)
-		return k, err
-	})
+	return collect(s, rows, scanOwnerKey)
 }
 
 // RewrapOwnerKey implements keys.RewrapStore: the row changes only while
