@@ -387,7 +387,7 @@ func (a *App) ready(ctx context.Context) error {
 // StartJobs starts the background workers (derivatives, trash purge,
 // reconciliation). Commands that only touch accounts do not call it.
 func (a *App) StartJobs(ctx context.Context) error {
-	return a.queue.Start(context.WithoutCancel(ctx), jobHandlers{a.Library})
+	return a.queue.Start(context.WithoutCancel(ctx), jobHandlers{Service: a.Library, app: a})
 }
 
 // optionalMailAllowed reports whether an optional e-mail may go to
@@ -402,8 +402,40 @@ func (a *App) optionalMailAllowed(ctx context.Context, userID string) (bool, err
 
 // jobHandlers are the library's job handlers, with the derivatives of an
 // account whose holder restricted processing paused (jobs.ErrPaused)
-// rather than failed: they are made once the restriction is lifted.
-type jobHandlers struct{ *library.Service }
+// rather than failed: they are made once the restriction is lifted; and
+// with the orphan sweep extended to the blob store's own leftovers.
+type jobHandlers struct {
+	*library.Service
+	app *App
+}
+
+// partialUploadAge is how old the leftovers of an interrupted blob write
+// must be before the sweep removes them: far longer than any write of one
+// original takes.
+const partialUploadAge = 6 * time.Hour
+
+func (h jobHandlers) SweepOrphans(ctx context.Context) error {
+	if err := h.Service.SweepOrphans(ctx); err != nil {
+		return err
+	}
+	_, err := h.app.SweepPartialWrites(ctx, time.Now().Add(-partialUploadAge))
+	return err
+}
+
+// SweepPartialWrites removes what blob writes started before cutoff and
+// cut off by a crash left in the blob store (the parts of S3 multipart
+// uploads), when the store can leave any.
+func (a *App) SweepPartialWrites(ctx context.Context, cutoff time.Time) (int, error) {
+	sw, ok := a.blobs.(blob.PartialSweeper)
+	if !ok {
+		return 0, nil
+	}
+	n, err := sw.SweepPartial(ctx, cutoff)
+	if n > 0 {
+		a.log.InfoContext(ctx, "interrupted blob writes removed", "count", n)
+	}
+	return n, err
+}
 
 func (h jobHandlers) Derive(ctx context.Context, assetID string) error {
 	err := h.Service.Derive(ctx, assetID)

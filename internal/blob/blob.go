@@ -115,3 +115,14 @@ type Store interface {
 	// out of the loop early is fine and releases what List holds.
 	List(ctx context.Context, prefix string) iter.Seq2[Info, error]
 }
+
+// PartialSweeper is implemented by stores in which a Put cut off by a
+// crash can leave data behind that is no blob — no Get, Stat or List
+// shows it — but still takes space: the parts of an S3 multipart upload.
+// (The disk store removes its leftovers itself, when it opens.)
+type PartialSweeper interface {
+	// SweepPartial removes the leftovers of Puts started before cutoff
+	// and reports how many it removed. A Put still running is younger
+	// than any cutoff a caller should choose.
+	SweepPartial(ctx context.Context, cutoff time.Time) (int, error)
+}

@@ -32,13 +32,15 @@
 //   - a private bucket (no public-read policy or ACL). New checks that it
 //     exists and never creates it, so the credentials need no right to
 //     create buckets;
-//   - credentials allowed s3:GetObject, s3:PutObject, s3:DeleteObject and
-//     s3:ListBucket on the bucket (and s3:AbortMultipartUpload, which AWS
-//     grants with s3:PutObject);
-//   - a lifecycle rule that aborts incomplete multipart uploads after a day
-//     or so. Put aborts its own upload on failure, but a crash or an
-//     unreachable server in the middle of a Put leaves the parts behind,
-//     invisible to List and Get but stored and billed.
+//   - credentials allowed s3:GetObject, s3:PutObject, s3:DeleteObject,
+//     s3:ListBucket and s3:ListBucketMultipartUploads on the bucket (and
+//     s3:AbortMultipartUpload, which AWS grants with s3:PutObject).
+//
+// Put aborts its own upload on failure, but a crash or an unreachable
+// server in the middle of a Put leaves the parts behind, invisible to List
+// and Get but stored and billed: SweepPartial aborts them (the orphan sweep
+// calls it), and a lifecycle rule that aborts incomplete uploads after a
+// day or so is a good second line.
 //
 // Two limits of the protocol, not of this package: if the server becomes
 // unreachable just as it commits a Put, Put returns an error although the

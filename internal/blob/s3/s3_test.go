@@ -629,3 +629,68 @@ func testOutage(t *testing.T, target testsvc.S3Target, mode string) {
 		}
 	}
 }
+
+// TestSweepPartial: the parts a process killed in the middle of a Put left
+// behind are aborted once older than the cutoff; younger uploads (a Put
+// still running) and uploads of keys that are not the store's refs stay.
+func TestSweepPartial(t *testing.T) {
+	target := testsvc.S3(t)
+	cfg := config(target)
+	cfg.Prefix = "photos/"
+	s := newStore(t, cfg)
+	core := minio.Core{Client: target.Client(t)}
+	ctx := t.Context()
+	start := func(key string) string {
+		t.Helper()
+		id, err := core.NewMultipartUpload(ctx, target.Bucket, key, minio.PutObjectOptions{})
+		if err != nil {
+			t.Fatalf("NewMultipartUpload(%s): %v", key, err)
+		}
+		part := bytes.Repeat([]byte{7}, 1000)
+		if _, err := core.PutObjectPart(ctx, target.Bucket, key, id, 1, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
+			t.Fatalf("PutObjectPart(%s): %v", key, err)
+		}
+		return id
+	}
+	ours := cfg.Prefix + string(blob.NewRef("orig"))
+	foreign := []string{cfg.Prefix + "README", string(blob.NewRef("orig")), "other/" + string(blob.NewRef("orig"))}
+	start(ours)
+	for _, k := range foreign {
+		start(k)
+	}
+	uploads := func() map[string]bool {
+		t.Helper()
+		got := map[string]bool{}
+		for u := range target.Client(t).ListIncompleteUploads(ctx, target.Bucket, "", true) {
+			if u.Err != nil {
+				t.Fatalf("ListIncompleteUploads: %v", u.Err)
+			}
+			got[u.Key] = true
+		}
+		return got
+	}
+
+	if n, err := s.SweepPartial(ctx, time.Now().Add(-time.Hour)); n != 0 || err != nil {
+		t.Errorf("SweepPartial(an hour ago) = %d, %v; want 0: the upload is younger", n, err)
+	}
+	if got := uploads(); !got[ours] {
+		t.Errorf("uploads after sweeping with an old cutoff = %v; want %s still there", got, ours)
+	}
+	if n, err := s.SweepPartial(ctx, time.Now().Add(time.Minute)); n != 1 || err != nil {
+		t.Errorf("SweepPartial(now) = %d, %v; want 1", n, err)
+	}
+	got := uploads()
+	if got[ours] {
+		t.Errorf("the store's incomplete upload %s is still there", ours)
+	}
+	for _, k := range foreign {
+		if !got[k] {
+			t.Errorf("foreign upload %s was aborted", k)
+		}
+	}
+	for u := range target.Client(t).ListIncompleteUploads(ctx, target.Bucket, "", true) {
+		if u.Err == nil {
+			core.AbortMultipartUpload(ctx, target.Bucket, u.Key, u.UploadID)
+		}
+	}
+}
