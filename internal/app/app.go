@@ -122,11 +122,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 	// After a root key rotation the stored keys move to the new version
 	// only when the operator says every process has it.
-	if stale, err := a.store.OwnerKeysWrappedBefore(ctx, a.root.Version(), 1); err != nil {
+	if v, pending, err := a.RootKeyStatus(ctx); err != nil {
 		return nil, err
-	} else if len(stale) > 0 {
+	} else if pending {
 		log.Warn(`stored keys are wrapped with an older root key version than the file's newest: once every process has this file, run "safelight root-key rewrap"`,
-			"root_version", a.root.Version())
+			"root_version", v)
 	}
 	a.blobs, err = openBlobs(ctx, cfg)
 	if err != nil {
@@ -409,6 +409,14 @@ type jobHandlers struct {
 	app *App
 }
 
+func (h jobHandlers) Derive(ctx context.Context, assetID string) error {
+	err := h.Service.Derive(ctx, assetID)
+	if errors.Is(err, library.ErrRestricted) {
+		return fmt.Errorf("%w: %w", jobs.ErrPaused, err)
+	}
+	return err
+}
+
 // partialUploadAge is how old the leftovers of an interrupted blob write
 // must be before the sweep removes them: far longer than any write of one
 // original takes.
@@ -435,14 +443,6 @@ func (a *App) SweepPartialWrites(ctx context.Context, cutoff time.Time) (int, er
 		a.log.InfoContext(ctx, "interrupted blob writes removed", "count", n)
 	}
 	return n, err
-}
-
-func (h jobHandlers) Derive(ctx context.Context, assetID string) error {
-	err := h.Service.Derive(ctx, assetID)
-	if errors.Is(err, library.ErrRestricted) {
-		return fmt.Errorf("%w: %w", jobs.ErrPaused, err)
-	}
-	return err
 }
 
 // Close stops the workers (waiting up to the shutdown timeout for jobs in

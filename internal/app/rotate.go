@@ -117,9 +117,9 @@ func (a *App) RetireOldRootKeys(ctx context.Context) ([]int, error) {
 	}
 	// A process still on the old file may have wrapped a new owner's key
 	// meanwhile; deleting the version now would lose it.
-	if stale, err := a.store.OwnerKeysWrappedBefore(ctx, current, 1); err != nil {
+	if _, pending, err := a.RootKeyStatus(ctx); err != nil {
 		return nil, err
-	} else if len(stale) > 0 {
+	} else if pending {
 		return nil, fmt.Errorf("a key was wrapped with an older root key version after the rewrap: some process still runs with the old file; give every process the current file and run this again")
 	}
 	removed, err := keys.RetireRootKeyVersions(a.cfg.RootKeyFile)

@@ -157,6 +157,22 @@ func loadRootKeyFile(path string) (*FileRootKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: stat root key file %s: %w", path, err)
 	}
+	data, err := readRootKeyFile(f, fi, path)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := parseRootKeyFile(data)
+	clear(data)
+	if err != nil {
+		return nil, fmt.Errorf("keys: root key file %s: %w", path, err)
+	}
+	return newFileRootKey(path, keys)
+}
+
+// readRootKeyFile reads the open root key file f (fi its Stat), refusing
+// anything but a regular file that only its owner may access and that is
+// no larger than any sane key file. The caller clears the bytes.
+func readRootKeyFile(f *os.File, fi os.FileInfo, path string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("keys: root key file %s is not a regular file", path)
 	}
@@ -165,17 +181,19 @@ func loadRootKeyFile(path string) (*FileRootKey, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRootKeyFile+1))
 	if err != nil {
+		clear(data)
 		return nil, fmt.Errorf("keys: read root key file %s: %w", path, err)
 	}
 	if len(data) > maxRootKeyFile {
+		clear(data)
 		return nil, fmt.Errorf("keys: root key file %s is larger than %d bytes", path, maxRootKeyFile)
 	}
-	keys, err := parseRootKeyFile(data)
-	clear(data)
-	if err != nil {
-		return nil, fmt.Errorf("keys: root key file %s: %w", path, err)
-	}
-	return newFileRootKey(path, keys)
+	return data, nil
+}
+
+// keyLine is the file's line for key version v.
+func keyLine(v int, key []byte) string {
+	return rootKeyLinePrefix + strconv.Itoa(v) + " " + base64.StdEncoding.EncodeToString(key) + "\n"
 }
 
 // parseRootKeyFile parses the root key file format. Its errors name line
@@ -246,32 +264,15 @@ func createRootKeyFile(path string) (err error) {
 	}
 	key := make([]byte, rootKeySize)
 	rand.Read(key) // never fails; see crypto/rand.Read
-	content := []byte(rootKeyFileHeader + "\n" + rootKeyLinePrefix + "1 " + base64.StdEncoding.EncodeToString(key) + "\n")
+	content := []byte(rootKeyFileHeader + "\n" + keyLine(1, key))
 	clear(key)
 	defer clear(content)
 
-	// os.CreateTemp opens with O_EXCL and mode 0600.
-	tmp, err := os.CreateTemp(dir, ".root-key-*.tmp")
+	tmpName, err := writeTempSynced(dir, content)
 	if err != nil {
-		return fmt.Errorf("keys: create root key file: %w", err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // after the link, only the temporary name goes away
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keys: create root key file: %w", err)
-	}
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
 		return fmt.Errorf("keys: write root key file: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keys: sync root key file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("keys: close root key file: %w", err)
-	}
+	defer os.Remove(tmpName) // after the link, only the temporary name goes away
 	// Link, unlike rename, never replaces an existing file.
 	if err := os.Link(tmpName, path); err != nil {
 		return fmt.Errorf("keys: install root key file: %w", err)
@@ -283,6 +284,31 @@ func createRootKeyFile(path string) (err error) {
 		return fmt.Errorf("keys: sync root key directory: %w", err)
 	}
 	return nil
+}
+
+// writeTempSynced writes content to a new file in dir (mode 0600, a
+// name no other file has) and syncs it; the caller moves it into place
+// and removes the name.
+func writeTempSynced(dir string, content []byte) (string, error) {
+	tmp, err := os.CreateTemp(dir, ".root-key-*.tmp") // O_EXCL, mode 0600
+	if err != nil {
+		return "", err
+	}
+	_, err = tmp.Write(content)
+	if err == nil {
+		err = tmp.Chmod(0o600)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return tmp.Name(), nil
 }
 
 func syncDir(dir string) error {

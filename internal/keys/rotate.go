@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,7 +14,7 @@ import (
 	"syscall"
 )
 
-// Rotating the root key happens in two steps, so that no process is ever
+// Rotating the root key happens in steps, so that no process is ever
 // handed a value wrapped with a version it does not know:
 //
 //  1. AddRootKeyVersion appends a new version to the root key file. Every
@@ -26,10 +24,13 @@ import (
 //     new version, everything the database still holds under older ones.
 //     After it, a copy of an older version (leaked, or kept by someone who
 //     should no longer hold it) opens nothing in the live database.
+//  3. RetireRootKeyVersions, once backups that need the older versions
+//     may go and audit checkpoints are signed again (audit.Resign),
+//     deletes them from the file.
 //
-// Older versions stay in the file: backups taken before the rotation hold
-// values wrapped with them, and audit checkpoints signed with them keep
-// verifying.
+// Until step 3 older versions stay in the file: backups taken before the
+// rotation hold values wrapped with them, and audit checkpoints signed
+// with them keep verifying.
 
 // AddRootKeyVersion appends a new random key version to the root key file
 // at path and returns its number. The file is replaced atomically (a
@@ -58,9 +59,8 @@ func AddRootKeyVersion(path string) (version int, err error) {
 	version++
 	key := make([]byte, rootKeySize)
 	rand.Read(key) // never fails; see crypto/rand.Read
-	line := rootKeyLinePrefix + strconv.Itoa(version) + " " + base64.StdEncoding.EncodeToString(key) + "\n"
+	content := append(bytes.Clone(data), keyLine(version, key)...)
 	clear(key)
-	content := append(bytes.Clone(data), line...)
 	defer clear(content)
 	if err := replaceFileSynced(path, content); err != nil {
 		return 0, fmt.Errorf("keys: add root key version: %w", err)
@@ -106,7 +106,7 @@ func RetireRootKeyVersions(path string) (removed []int, err error) {
 		return nil, nil
 	}
 	slices.Sort(removed)
-	content := []byte(rootKeyFileHeader + "\n" + rootKeyLinePrefix + strconv.Itoa(current) + " " + base64.StdEncoding.EncodeToString(parsed[current]) + "\n")
+	content := []byte(rootKeyFileHeader + "\n" + keyLine(current, parsed[current]))
 	clear(parsed[current])
 	defer clear(content)
 	if err := replaceFileSynced(path, content); err != nil {
@@ -138,22 +138,10 @@ func lockRootKeyFile(path string) (*os.File, []byte, error) {
 			f.Close() // replaced while we waited
 			continue
 		}
-		if !held.Mode().IsRegular() {
-			f.Close()
-			return nil, nil, fmt.Errorf("keys: root key file %s is not a regular file", path)
-		}
-		if perm := held.Mode().Perm(); perm&0o077 != 0 {
-			f.Close()
-			return nil, nil, fmt.Errorf("keys: root key file %s has mode %04o: it must not be accessible by group or others (chmod 600)", path, perm)
-		}
-		data, err := io.ReadAll(io.LimitReader(f, maxRootKeyFile+1))
-		if err == nil && len(data) > maxRootKeyFile {
-			err = fmt.Errorf("larger than %d bytes", maxRootKeyFile)
-		}
+		data, err := readRootKeyFile(f, held, path)
 		if err != nil {
-			clear(data)
 			f.Close()
-			return nil, nil, fmt.Errorf("keys: read root key file %s: %w", path, err)
+			return nil, nil, err
 		}
 		return f, data, nil
 	}
@@ -165,25 +153,11 @@ func lockRootKeyFile(path string) (*os.File, []byte, error) {
 // new one, never a mix.
 func replaceFileSynced(path string, content []byte) error {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".root-key-*.tmp")
+	tmpName, err := writeTempSynced(dir, content)
 	if err != nil {
 		return err
 	}
-	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // after the rename there is nothing left to remove
-	_, err = tmp.Write(content)
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
 	if err := os.Rename(tmpName, path); err != nil {
 		return err
 	}

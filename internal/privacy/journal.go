@@ -131,14 +131,10 @@ func (j *Journal) write(ctx context.Context, ref blob.Ref, entry []byte) error {
 // an attack or a mistake (a journal from another instance), so the
 // operator decides.
 func (j *Journal) Entries(ctx context.Context) ([]JournalEntry, error) {
-	var refs []blob.Ref
-	for info, err := range j.blobs.List(ctx, JournalNamespace+"/") {
-		if err != nil {
-			return nil, fmt.Errorf("privacy: journal: list: %w", err)
-		}
-		refs = append(refs, info.Ref)
+	refs, err := j.refs(ctx)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(refs)
 	out := make([]JournalEntry, 0, len(refs))
 	for _, ref := range refs {
 		e, _, err := j.read(ctx, ref)
@@ -160,12 +156,9 @@ func (j *Journal) Entries(ctx context.Context) ([]JournalEntry, error) {
 // old one is deleted: an interruption leaves an entry twice (replaying it
 // twice is harmless, and Retag run again finishes), never not at all.
 func (j *Journal) Retag(ctx context.Context) (int, error) {
-	var refs []blob.Ref
-	for info, err := range j.blobs.List(ctx, JournalNamespace+"/") {
-		if err != nil {
-			return 0, fmt.Errorf("privacy: journal: list: %w", err)
-		}
-		refs = append(refs, info.Ref)
+	refs, err := j.refs(ctx)
+	if err != nil {
+		return 0, err
 	}
 	current, n := j.root.Version(), 0
 	for _, ref := range refs {
@@ -185,6 +178,19 @@ func (j *Journal) Retag(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// refs lists the journal's objects in the order they were written.
+func (j *Journal) refs(ctx context.Context) ([]blob.Ref, error) {
+	var refs []blob.Ref
+	for info, err := range j.blobs.List(ctx, JournalNamespace+"/") {
+		if err != nil {
+			return nil, fmt.Errorf("privacy: journal: list: %w", err)
+		}
+		refs = append(refs, info.Ref)
+	}
+	slices.Sort(refs)
+	return refs, nil
 }
 
 func (j *Journal) read(ctx context.Context, ref blob.Ref) (JournalEntry, journalObject, error) {

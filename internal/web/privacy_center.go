@@ -258,14 +258,7 @@ func (p *Pages) requestErasure(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, err := p.opts.Erasure.Request(r.Context(), principal(r), reauthFrom(r, "password"), client(r))
 	if err != nil {
-		var f reauthFields
-		status, ok := reauthProblem(w, err, &f)
-		if !ok {
-			return err
-		}
-		return p.renderPrivacyCenter(w, r, status, func(d *privacyCenterData) {
-			d.EraseForm.PasswordError, d.EraseForm.OTPError, d.EraseForm.PasskeyError = f.PasswordError, f.OTPError, f.PasskeyError
-		})
+		return p.privacyReauthFailed(w, r, err, func(d *privacyCenterData) *reauthFields { return &d.EraseForm })
 	}
 	return p.redirectWithFlash(w, r, "/account/privacy#erase", "privacy-erasure-scheduled")
 }
@@ -300,16 +293,24 @@ func (p *Pages) liftRestriction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := p.opts.Auth.LiftRestriction(r.Context(), principal(r), reauthFrom(r, "password"), client(r)); err != nil {
-		var f reauthFields
-		status, ok := reauthProblem(w, err, &f)
-		if !ok {
-			return err
-		}
-		return p.renderPrivacyCenter(w, r, status, func(d *privacyCenterData) {
-			d.LiftForm.PasswordError, d.LiftForm.OTPError, d.LiftForm.PasskeyError = f.PasswordError, f.OTPError, f.PasskeyError
-		})
+		return p.privacyReauthFailed(w, r, err, func(d *privacyCenterData) *reauthFields { return &d.LiftForm })
 	}
 	return p.redirectWithFlash(w, r, "/account/privacy#restrict", "privacy-restriction-lifted")
+}
+
+// privacyReauthFailed shows the privacy center again with a failed
+// re-authentication's message at the form that asked for it; any other
+// error goes to the router.
+func (p *Pages) privacyReauthFailed(w http.ResponseWriter, r *http.Request, err error, form func(*privacyCenterData) *reauthFields) error {
+	var f reauthFields
+	status, ok := reauthProblem(w, err, &f)
+	if !ok {
+		return err
+	}
+	return p.renderPrivacyCenter(w, r, status, func(d *privacyCenterData) {
+		fd := form(d)
+		fd.PasswordError, fd.OTPError, fd.PasskeyError = f.PasswordError, f.OTPError, f.PasskeyError
+	})
 }
 
 func init() {
